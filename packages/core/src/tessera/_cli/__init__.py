@@ -1,0 +1,1 @@
+"""The ``tessera`` command line (typer); imported only when the CLI runs."""

@@ -1,0 +1,1 @@
+"""Plugin machinery: hook specs, the registry tables, the manager, lazy subpackages."""
