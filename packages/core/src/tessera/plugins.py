@@ -19,6 +19,7 @@ from tessera._plugins.manager import (
     plugin_records,
     register,
     registry,
+    unregister,
 )
 from tessera._plugins.registry import DeviceType, Registry
 
@@ -34,4 +35,5 @@ __all__ = [
     "plugin_records",
     "register",
     "registry",
+    "unregister",
 ]

@@ -180,6 +180,18 @@ def register(plugin: Any, name: str | None = None) -> str:
     return name
 
 
+def unregister(name: str) -> None:
+    """Remove a plugin and everything it registered (device types, kernels, ...)."""
+    _STATE.ensure_loaded()
+    with _STATE.lock:
+        assert _STATE.pm is not None
+        if _STATE.pm.get_plugin(name) is None:
+            raise ValueError(f"no plugin named {name!r} is registered (see `tessera plugins`)")
+        _STATE.pm.unregister(name=name)
+        _STATE.registry.withdraw(name)
+        _STATE.records.pop(name, None)
+
+
 def is_loaded() -> bool:
     """Whether plugins have been loaded yet (they load on first need)."""
     return _STATE.loaded

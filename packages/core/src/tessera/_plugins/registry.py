@@ -127,6 +127,14 @@ class Registry:
             raise TypeError(f"executor factory {name!r} must be callable")
         self._put("executors", name, factory)
 
+    def withdraw(self, plugin: str) -> None:
+        """Drop every entry ``plugin`` added (an overridden entry is not restored)."""
+        for table, key in self.contributions(plugin):
+            getattr(self, table).pop(key, None)
+            del self.owners[(table, key)]
+        for listener in self.listeners:
+            listener()
+
     def contributions(self, plugin: str) -> list[tuple[str, Any]]:
         """The (table, key) entries a plugin added."""
         return [k for k, owner in self.owners.items() if owner == plugin]
