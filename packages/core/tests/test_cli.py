@@ -26,7 +26,7 @@ def test_info_lists_versions_plugins_devices(run_python):
 def test_plugins_table(run_python):
     out = tessera_cli(run_python, "plugins")
     assert out.returncode == 0, out.stderr
-    header, rule, *rows = out.stdout.splitlines()
+    header, _rule, *rows = out.stdout.splitlines()
     assert header.split() == ["name", "distribution", "version", "module", "status"]
     assert rows[0].split()[:4] == ["cpu", "tessera-core", tessera.__version__,
                                    "tessera._devices.cpu"]

@@ -178,7 +178,7 @@ def test_runtime_registration_failure_raises_and_leaves_nothing():
             registry.add_device_type(DeviceType("BAD"))
             raise RuntimeError("nope")
 
-    with pytest.raises(RuntimeError, match="could not be registered.*nope"):
+    with pytest.raises(RuntimeError, match=r"could not be registered.*nope"):
         register(Bad(), name="bad")
     assert "BAD" not in registry().device_types
     assert get_plugin_manager().get_plugin("bad") is None

@@ -1,7 +1,7 @@
 """Tessera: TensorFlow 2 on NumPy, ONNX and ONNX Runtime.  ``import tessera as tf``."""
 
-from tessera._plugins.subpackages import install_finders as _install_finders
 from tessera import compat
+from tessera._plugins.subpackages import install_finders as _install_finders
 from tessera._version import __version__
 
 _install_finders()
