@@ -42,12 +42,12 @@ def _core_only(table: dict) -> dict:
 
 
 def build() -> dict:
-    from tensorflow.tools.compatibility import (  # noqa: PLC0415 - optional, heavy
+    import tensorflow as tf
+    from tensorflow.tools.compatibility import (
         all_renames_v2,
         module_deprecations_v2,
         tf_upgrade_v2,
     )
-    import tensorflow as tf  # noqa: PLC0415
 
     spec = tf_upgrade_v2.TFAPIChangeSpec()
     return {

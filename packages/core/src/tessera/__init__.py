@@ -1,15 +1,69 @@
 """Tessera: TensorFlow 2 on NumPy, ONNX and ONNX Runtime.  ``import tessera as tf``."""
 
-from tessera import compat
+from tessera import compat, dtypes, errors
 from tessera._plugins.subpackages import install_finders as _install_finders
 from tessera._version import __version__
 
 _install_finders()
 
+# The op library fills the public API table; operators attach once ops exist.
+import tessera._ops  # noqa: E402
+from tessera import _api  # noqa: E402
+from tessera._autodiff.tape import GradientTape, UnconnectedGradients  # noqa: E402
+from tessera._framework import nest  # noqa: E402
+from tessera._framework import tensor_operators as _tensor_operators  # noqa: E402
+from tessera._framework.context import executing_eagerly  # noqa: E402
+from tessera._framework.convert import constant, convert_to_tensor, is_tensor  # noqa: E402
+from tessera._framework.tensor import Tensor  # noqa: E402
+from tessera._framework.tensor_shape import TensorShape  # noqa: E402
+from tessera._framework.tensor_spec import TensorSpec  # noqa: E402
+from tessera.dtypes import (  # noqa: E402
+    DType,
+    as_dtype,
+    bfloat16,
+    bool,  # noqa: A004 - TF's name
+    complex64,
+    complex128,
+    double,
+    float16,
+    float32,
+    float64,
+    half,
+    int8,
+    int16,
+    int32,
+    int64,
+    qint8,
+    qint16,
+    qint32,
+    quint8,
+    quint16,
+    resource,
+    string,
+    uint8,
+    uint16,
+    uint32,
+    uint64,
+    variant,
+)
+
+_tensor_operators.install()
+_api.fill_module(globals(), "")
+del _tensor_operators
+
+# Namespaces that are modules of their own (tessera/math.py, ...), imported lazily by
+# __getattr__ below on first use, as `tf.math`.
+_NAMESPACES = ("math", "linalg", "bitwise", "nn", "random", "image", "signal", "strings",
+               "debugging", "config", "autodiff", "experimental")
+
 
 def __getattr__(name: str):
     # Lazy subpackages (tf.keras, tf.lite, ...) come from other distributions; plugins
     # are loaded only now, on first need, never at `import tessera`.
+    if name in _NAMESPACES:
+        import importlib
+
+        return importlib.import_module(f"tessera.{name}")
     if name.startswith("_"):
         raise AttributeError(f"module 'tessera' has no attribute {name!r}")
     from tessera._plugins import subpackages
@@ -19,6 +73,3 @@ def __getattr__(name: str):
     module = subpackages.resolve(name)
     globals()[name] = module
     return module
-
-
-__all__ = ["__version__", "compat"]

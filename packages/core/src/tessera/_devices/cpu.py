@@ -1,4 +1,5 @@
-"""The CPU device: NumPy arrays in host memory, registered as a plugin like any other."""
+"""The CPU device: NumPy arrays in host memory, registered as a plugin like any other.
+Its kernels are the reference kernels of the core's op declarations."""
 
 from __future__ import annotations
 
@@ -19,3 +20,11 @@ CPU = DeviceType(
 @hookimpl
 def tessera_register_devices(registry):
     registry.add_device_type(CPU)
+
+
+@hookimpl
+def tessera_register_kernels(registry):
+    from tessera._framework.op import CORE_OPS
+
+    for op in CORE_OPS.values():
+        registry.add_kernel(op.name, "CPU", op.kernel)

@@ -24,7 +24,7 @@ from tessera._plugins.registry import Registry
 
 ENTRY_POINT_GROUP = "tessera"
 # Built-in plugins register through the same hooks a third-party plugin uses.
-BUILTIN_PLUGINS = {"cpu": "tessera._devices.cpu"}
+BUILTIN_PLUGINS = {"ops": "tessera._ops._plugin", "cpu": "tessera._devices.cpu"}
 _HISTORIC_HOOKS = [
     name for name in dir(hookspecs)
     if name.startswith("tessera_register_")

@@ -1,0 +1,1 @@
+"""Framework internals: dtypes support, shapes, specs, tensors and their conversion."""

@@ -1,0 +1,117 @@
+"""The one dispatch path every op takes: ``execute(op, inputs, attrs)``.
+
+Eager: a dict lookup for the (op, device type) kernel, the kernel call, the output wrapped
+as a tensor, and recording on active tapes. Tracing: a node added to the graph being
+built. Plugins are never consulted here; the kernel tables are filled at registration
+(the first miss loads plugins, once).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from tessera import errors
+from tessera._framework import bfloat16 as _bf16
+from tessera._framework.context import context
+from tessera._framework.convert import wrap
+from tessera._framework.op import CORE_OPS, Op
+
+_new = object.__new__
+_warned_fallback: set[tuple[str, str]] = set()
+_bfloat16 = None  # set lazily: the bfloat16 DType, when outputs need rounding
+
+
+def _refresh_tables() -> None:
+    """Copy the registry's kernel and lowering tables onto each op (dispatch reads these)."""
+    from tessera._plugins.manager import _STATE
+
+    reg = _STATE.registry
+    ops = {**CORE_OPS, **reg.ops}
+    for op in ops.values():
+        op.kernels.clear()
+        op.onnx_lowerings.clear()
+    for (name, device), kernel in reg.kernels.items():
+        op = ops.get(name)
+        if op is not None:
+            op.kernels[device] = kernel
+    for name, lowering in reg.onnx_lowerings.items():
+        op = ops.get(name)
+        if op is not None:
+            op.onnx_lowerings["default"] = lowering
+
+
+def _install_listener() -> None:
+    from tessera._plugins.manager import _STATE
+
+    if _refresh_tables not in _STATE.registry.listeners:
+        _STATE.registry.listeners.append(_refresh_tables)
+
+
+_install_listener()
+
+
+def resolve_kernel(op: Op, device_type: str):
+    """Slow path of dispatch: load plugins if needed; fall back to the CPU with a warning."""
+    from tessera._plugins.manager import registry
+
+    registry()  # loads plugins once; the listener fills op.kernels
+    kernel = op.kernels.get(device_type)
+    if kernel is not None:
+        return kernel
+    cpu = op.kernels.get("CPU")
+    if cpu is None:
+        raise errors.NotFoundError(
+            None, None, f"No kernel is registered for op {op.name} on any device "
+                        f"(checked {device_type} and CPU). [Op:{op.name}]")
+    if (op.name, device_type) not in _warned_fallback:
+        _warned_fallback.add((op.name, device_type))
+        warnings.warn(f"op {op.name} has no kernel for device type {device_type}; running it "
+                      f"on the CPU (this warning is shown once per op)", RuntimeWarning,
+                      stacklevel=3)
+    return cpu
+
+
+def _fail(op: Op, exc: Exception):
+    if isinstance(exc, errors.OpError):
+        return exc
+    msg = str(exc)
+    if isinstance(exc, MemoryError):
+        return errors.ResourceExhaustedError(None, None, f"OOM running {op.name}: {msg} "
+                                                         f"[Op:{op.name}]")
+    return errors.InvalidArgumentError(None, None, f"{msg} [Op:{op.name}] name: ")
+
+
+def execute(op: Op, inputs: tuple, attrs: dict):
+    """Run ``op`` on tensors ``inputs``; returns a tensor or a tuple of tensors."""
+    ctx = context
+    if ctx.graph is not None:
+        return ctx.graph.add_op(op, inputs, attrs)
+    kernel = op.kernels.get(ctx.device_type)
+    if kernel is None:
+        kernel = resolve_kernel(op, ctx.device_type)
+    try:
+        out = kernel(*[t._value for t in inputs], **attrs)
+    except (ValueError, IndexError, TypeError, ArithmeticError, MemoryError,
+            np.linalg.LinAlgError, errors.OpError) as exc:
+        raise _fail(op, exc) from None
+    rule = op.dtype_rule
+    if op.num_outputs == 1:
+        dtype = inputs[0]._dtype if rule is None else rule([t._dtype for t in inputs], attrs)
+        if type(out) is not np.ndarray:
+            out = np.asarray(out)
+        if dtype.name == "bfloat16" and out.dtype == np.float32:
+            out = _bf16.round_to_bfloat16(out)
+        result = wrap(out, dtype, ctx.device_name)
+        if ctx.tapes:
+            for tape in ctx.tapes:
+                tape._record(op, inputs, attrs, (result,))
+        return result
+    dts = (inputs[0]._dtype,) * len(out) if rule is None else rule(
+        [t._dtype for t in inputs], attrs)
+    results = tuple(wrap(np.asarray(o), d, ctx.device_name) for o, d in zip(out, dts))
+    if ctx.tapes:
+        for tape in ctx.tapes:
+            tape._record(op, inputs, attrs, results)
+    return results

@@ -1,0 +1,181 @@
+"""``tf.Tensor``: the immutable value type. ``EagerTensor`` holds a device buffer (a NumPy
+array on the CPU); graph tensors (tracing) are another subclass, in the graph module.
+
+Python operators are attached by ``tensor_operators`` once the op library is defined,
+so this module stays free of op imports.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tessera import dtypes as _dtypes
+from tessera._framework.tensor_shape import TensorShape
+
+
+class Tensor:
+    """Base of every tensor type; ``isinstance(x, tf.Tensor)`` holds for eager and graph
+    tensors alike."""
+
+    __slots__ = ("__weakref__",)
+    # Make NumPy defer to our reflected operators (np.float32(2) * t -> Tensor).
+    __array_priority__ = 100
+
+    @property
+    def dtype(self) -> _dtypes.DType:
+        return self._dtype
+
+    @property
+    def ndim(self) -> int:
+        return self.shape.rank
+
+    def get_shape(self) -> TensorShape:
+        return self.shape
+
+    def __hash__(self):
+        raise TypeError("Tensor is unhashable. Instead, use tensor.ref() as the key.")
+
+    def ref(self) -> TensorRef:
+        """A hashable reference to this tensor (``tensor.ref()`` as in TensorFlow)."""
+        return TensorRef(self)
+
+    def experimental_ref(self) -> TensorRef:
+        return TensorRef(self)
+
+
+class TensorRef:
+    """Hashable by identity; ``deref()`` gives the tensor back."""
+
+    __slots__ = ("_tensor",)
+
+    def __init__(self, tensor: Tensor) -> None:
+        self._tensor = tensor
+
+    def deref(self) -> Tensor:
+        return self._tensor
+
+    def __hash__(self) -> int:
+        return id(self._tensor)
+
+    def __eq__(self, other) -> bool:
+        return isinstance(other, TensorRef) and other._tensor is self._tensor
+
+    def __repr__(self) -> str:
+        return f"<Reference wrapping {self._tensor!r}>"
+
+
+def _numpy_text(value: np.ndarray, is_repr: bool) -> str:
+    # As TensorFlow prints: a 0-d repr is the Python scalar's repr (0.10000000149011612),
+    # everything else NumPy's own str/repr, on a new line when it spans several.
+    if is_repr:
+        text = repr(value.item()) if value.ndim == 0 else repr(value)
+    else:
+        text = str(value)
+    return "\n" + text if "\n" in text else text
+
+
+class EagerTensor(Tensor):
+    """A tensor with a value: a buffer on a device, its dtype and the device's name."""
+
+    __slots__ = ("_device", "_dtype", "_value")
+
+    def __init__(self, value, dtype=None, device: str | None = None) -> None:
+        # Public construction goes through tf.constant / convert_to_tensor; this checks.
+        from tessera._framework.convert import to_numpy
+
+        dtype = _dtypes.as_dtype(dtype) if dtype is not None else None
+        array, dtype = to_numpy(value, dtype)
+        self._value, self._dtype = array, dtype
+        from tessera._framework.context import context
+
+        self._device = device or context.device_name
+
+    @property
+    def shape(self) -> TensorShape:
+        return TensorShape(self._value.shape)
+
+    @property
+    def ndim(self) -> int:
+        return self._value.ndim
+
+    @property
+    def device(self) -> str:
+        return self._device
+
+    @property
+    def backing_device(self) -> str:
+        return self._device
+
+    def numpy(self):
+        """A copy of the value as a NumPy array; a 0-d tensor gives a NumPy scalar."""
+        v = self._value
+        return v[()] if v.ndim == 0 else v.copy()
+
+    def _numpy(self) -> np.ndarray:
+        return self._value
+
+    def __array__(self, dtype=None, copy=None):
+        v = self._value
+        if dtype is not None and v.dtype != dtype:
+            return v.astype(dtype)
+        return v.copy() if copy else v
+
+    def __str__(self) -> str:
+        return (f"tf.Tensor({_numpy_text(self._value, False)}, "
+                f"shape={self.shape}, dtype={self._dtype.name})")
+
+    def __repr__(self) -> str:
+        return (f"<tf.Tensor: shape={self.shape}, dtype={self._dtype.name}, "
+                f"numpy={_numpy_text(self._value, True)}>")
+
+    def __bool__(self) -> bool:
+        return bool(self._value)
+
+    def __len__(self) -> int:
+        if self._value.ndim == 0:
+            raise TypeError("Scalar tensor has no `len()`")
+        return self._value.shape[0]
+
+    def __iter__(self):
+        if self._value.ndim == 0:
+            raise TypeError("Cannot iterate over a scalar tensor.")
+        from tessera._framework.convert import wrap
+
+        dtype, device = self._dtype, self._device
+        for row in self._value:
+            yield wrap(np.asarray(row), dtype, device)
+
+    def __float__(self) -> float:
+        return float(self._value)
+
+    def __int__(self) -> int:
+        return int(self._value)
+
+    def __index__(self) -> int:
+        if not self._dtype.is_integer:
+            raise TypeError(f"Only integer tensors can be used as an index, got {self._dtype.name}")
+        return int(self._value)
+
+    def __complex__(self) -> complex:
+        return complex(self._value)
+
+    def __format__(self, spec: str) -> str:
+        if self._value.ndim == 0:
+            return format(self._value.item(), spec)
+        return format(str(self), spec)
+
+    def __copy__(self):
+        return self  # immutable
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        # No pickle in Tessera's formats; but copy/multiprocessing of a plain value is fine.
+        return (_rebuild, (self._value, self._dtype.name))
+
+
+def _rebuild(value, dtype_name):
+    from tessera._framework.convert import wrap
+
+    return wrap(np.asarray(value), _dtypes.as_dtype(dtype_name))

@@ -1,0 +1,101 @@
+"""Python operators on tensors, as TensorFlow overloads them. Installed once the op library
+exists (operators call public ops, which dispatch through ``execute``)."""
+
+from __future__ import annotations
+
+from tessera import dtypes as _dtypes
+from tessera import errors
+from tessera._framework.tensor import Tensor
+
+
+def install() -> None:
+    from tessera._ops import array_ops, math_ops
+    from tessera._ops import indexing as _indexing
+
+    m = math_ops
+
+    def binary(fn):
+        def op(self, other):
+            return fn(self, other)
+
+        def rop(self, other):
+            return fn(other, self)
+
+        return op, rop
+
+    for name, fn in [("add", m.add), ("sub", m.subtract), ("mul", m.multiply),
+                     ("truediv", m.truediv), ("floordiv", m.floordiv), ("mod", m.floormod),
+                     ("pow", m.pow)]:
+        op, rop = binary(fn)
+        setattr(Tensor, f"__{name}__", op)
+        setattr(Tensor, f"__r{name}__", rop)
+
+    def matmul(a, b):
+        from tessera._ops import linalg_ops
+
+        return linalg_ops.matmul(a, b)
+
+    op, rop = binary(matmul)
+    Tensor.__matmul__, Tensor.__rmatmul__ = op, rop
+
+    def _logic_or_bits(logical, bitwise):
+        def fn(x, y):
+            from tessera._ops._args import tensor
+
+            x = tensor(x)
+            if x.dtype is _dtypes.bool:
+                return logical(x, y)
+            from tessera._ops import bitwise_ops
+
+            return getattr(bitwise_ops, bitwise)(x, y)
+
+        return fn
+
+    for name, logical, bitwise in [("and", m.logical_and, "bitwise_and"),
+                                   ("or", m.logical_or, "bitwise_or"),
+                                   ("xor", m.logical_xor, "bitwise_xor")]:
+        op, rop = binary(_logic_or_bits(logical, bitwise))
+        setattr(Tensor, f"__{name}__", op)
+        setattr(Tensor, f"__r{name}__", rop)
+
+    def invert(self):
+        if self.dtype is _dtypes.bool:
+            return m.logical_not(self)
+        from tessera._ops import bitwise_ops
+
+        return bitwise_ops.invert(self)
+
+    Tensor.__invert__ = invert
+    Tensor.__neg__ = lambda self: m.negative(self)
+    Tensor.__pos__ = lambda self: self
+    Tensor.__abs__ = lambda self: m.abs(self)
+    Tensor.__lt__ = lambda self, o: m.less(self, o)
+    Tensor.__le__ = lambda self, o: m.less_equal(self, o)
+    Tensor.__gt__ = lambda self, o: m.greater(self, o)
+    Tensor.__ge__ = lambda self, o: m.greater_equal(self, o)
+
+    def eq(self, other):
+        # TF: None compares False; incompatible shapes give a scalar False, not an error.
+        if other is None:
+            return False
+        try:
+            return m.equal(self, other)
+        except errors.InvalidArgumentError as e:
+            if "Incompatible shapes" in str(e):
+                return array_ops.constant_false()
+            raise
+
+    def ne(self, other):
+        if other is None:
+            return True
+        try:
+            return m.not_equal(self, other)
+        except errors.InvalidArgumentError as e:
+            if "Incompatible shapes" in str(e):
+                return array_ops.constant_true()
+            raise
+
+    Tensor.__eq__ = eq
+    Tensor.__ne__ = ne
+    Tensor.__hash__ = Tensor.__dict__["__hash__"]  # defining __eq__ must not reset it
+    Tensor.__getitem__ = _indexing.getitem

@@ -1,0 +1,240 @@
+"""Reductions (``tf.math.reduce_*``, ``argmax``...): each op declared once."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tessera import dtypes as _dtypes
+from tessera._framework.execute import execute
+from tessera._framework.op import Sample, declare, not_differentiable
+from tessera._ops import _rules, _samples
+from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, tensor
+
+
+def _reduce_samples(dtypes=("float32", "float64"), grad=True, low=-2.0, high=2.0):
+    out = []
+    for dt in dtypes:
+        g = grad and np.dtype(dt).kind in "fc"
+        x = _samples.rand((3, 4, 2), dt, low, high)
+        out += [
+            Sample((x,), {"axis": None, "keepdims": False}, grad=g, name=f"{dt}-all"),
+            Sample((x,), {"axis": (1,), "keepdims": False}, grad=g, name=f"{dt}-axis1"),
+            Sample((x,), {"axis": (0, 2), "keepdims": True}, grad=g, name=f"{dt}-keep"),
+            Sample((_samples.rand((4,), dt, low, high),), {"axis": (0,), "keepdims": False},
+                   grad=g, name=f"{dt}-vec"),
+        ]
+    return out
+
+
+def _onnx_reduce(onnx_type):
+    def lower(b, x, axis, keepdims):
+        if axis is None:
+            return b.op(onnx_type, x, keepdims=int(keepdims))
+        return b.op(onnx_type, x, b.ints(axis), keepdims=int(keepdims))
+
+    return lower
+
+
+def _declare_reduce(name, kernel, onnx_type, dtypes=("float32", "float64"), **kw):
+    op = declare(name, kernel, infer=_rules.reduce, samples=lambda: _reduce_samples(dtypes, **kw))
+    if onnx_type:
+        op.def_onnx(_onnx_reduce(onnx_type))
+    return op
+
+
+def _sum_kernel(x, axis, keepdims):
+    return np.sum(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+def _mean_kernel(x, axis, keepdims):
+    if x.dtype.kind in "iu":  # TF's integer mean truncates
+        s = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
+        n = x.size // max(1, s.size) if axis is not None or keepdims else x.size
+        return (s // max(n, 1) if n else s).astype(x.dtype)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+
+
+SUM = _declare_reduce("Sum", _sum_kernel, "ReduceSum", ("float32", "float64", "int32"))
+MEAN = _declare_reduce("Mean", _mean_kernel, "ReduceMean", ("float32", "float64"))
+PROD = _declare_reduce("Prod", lambda x, axis, keepdims: np.prod(
+    x, axis=axis, keepdims=keepdims, dtype=x.dtype), "ReduceProd", ("float32", "float64", "int64"),
+    low=0.5, high=1.5)
+MAX = _declare_reduce("Max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
+                      "ReduceMax", ("float32", "float64", "int32"))
+MIN = _declare_reduce("Min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
+                      "ReduceMin", ("float32", "float64", "int32"))
+
+
+def _keepdims_grad(dy, ctx):
+    """Reshape ``dy`` so it broadcasts against the input (restore reduced axes as 1)."""
+    from tessera._ops import array_ops
+
+    x = ctx.inputs[0]
+    shape = tuple(x.shape.as_list())
+    axis, keepdims = ctx.attrs["axis"], ctx.attrs["keepdims"]
+    if not keepdims:
+        axes = range(len(shape)) if axis is None else axis
+        kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
+        dy = array_ops.reshape(dy, kept)
+    return dy, shape
+
+
+@SUM.def_grad
+def _sum_grad(ctx, dy):
+    from tessera._ops import array_ops
+
+    dy, shape = _keepdims_grad(dy, ctx)
+    return (array_ops.broadcast_to(dy, shape),)
+
+
+@MEAN.def_grad
+def _mean_grad(ctx, dy):
+    from tessera._ops import array_ops, math_ops
+
+    dy, shape = _keepdims_grad(dy, ctx)
+    x = ctx.inputs[0]
+    n = max(1, x.shape.num_elements() // max(1, ctx.outputs[0].shape.num_elements()))
+    return (array_ops.broadcast_to(math_ops.realdiv(dy, tensor(n, dtype=x.dtype)), shape),)
+
+
+@PROD.def_grad
+def _prod_grad(ctx, dy):
+    from tessera._ops import array_ops, math_ops
+
+    dy, shape = _keepdims_grad(dy, ctx)
+    y = ctx.outputs[0]
+    if not ctx.attrs["keepdims"]:
+        y, _ = _keepdims_grad(y, ctx)
+    # d prod / d x_i = prod / x_i (inputs are away from zero in the samples)
+    full_y = array_ops.broadcast_to(y, shape)
+    return (math_ops.realdiv(math_ops.multiply(array_ops.broadcast_to(dy, shape), full_y),
+                             ctx.inputs[0]),)
+
+
+def _minmax_grad(ctx, dy):
+    from tessera._ops import array_ops, math_ops
+
+    dy, shape = _keepdims_grad(dy, ctx)
+    y = ctx.outputs[0]
+    if not ctx.attrs["keepdims"]:
+        y, _ = _keepdims_grad(y, ctx)
+    x = ctx.inputs[0]
+    hit = math_ops.cast(math_ops.equal(x, y), x.dtype)
+    count = reduce_sum(hit, ctx.attrs["axis"], keepdims=True)
+    return (math_ops.realdiv(math_ops.multiply(array_ops.broadcast_to(dy, shape), hit), count),)
+
+
+MAX.def_grad(_minmax_grad)
+MIN.def_grad(_minmax_grad)
+
+
+def _reduce(op, input_tensor, axis, keepdims, allowed):
+    x = tensor(input_tensor)
+    check_dtype(op.name, x, allowed)
+    axes = axis_list(axis, x.shape.rank, op.name)
+    if axes is not None:
+        axes = tuple(sorted(set(axes)))
+    return execute(op, (x,), {"axis": axes, "keepdims": bool(keepdims)})
+
+
+def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_sum``."""
+    x = tensor(input_tensor)
+    if x.dtype is _dtypes.bool:
+        from tessera._ops import math_ops
+
+        x = math_ops.cast(x, _dtypes.int32)
+    return _reduce(SUM, x, axis, keepdims, NUMERIC)
+
+
+def reduce_mean(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_mean`` (integer inputs give TF's truncated integer mean)."""
+    return _reduce(MEAN, input_tensor, axis, keepdims, NUMERIC)
+
+
+def reduce_prod(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_prod``."""
+    return _reduce(PROD, input_tensor, axis, keepdims, NUMERIC)
+
+
+def reduce_max(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_max``."""
+    return _reduce(MAX, input_tensor, axis, keepdims, REAL)
+
+
+def reduce_min(input_tensor, axis=None, keepdims=False, name=None):
+    """``tf.math.reduce_min``."""
+    return _reduce(MIN, input_tensor, axis, keepdims, REAL)
+
+
+def _arg_kernel(fn):
+    def kernel(x, axis, output_type):
+        return fn(x, axis=axis).astype(output_type.as_numpy_dtype)
+
+    return kernel
+
+
+def _infer_arg(x, axis, output_type):
+    return _rules.reduce(x, (axis,), False)
+
+
+def _arg_samples():
+    return [Sample((_samples.rand((3, 4)),), {"axis": 1, "output_type": _dtypes.int64},
+                   grad=False),
+            Sample((_samples.rand((5,), "int32"),), {"axis": 0, "output_type": _dtypes.int32},
+                   grad=False)]
+
+
+ARGMAX = declare("ArgMax", _arg_kernel(np.argmax), infer=_infer_arg,
+                 dtype_rule=_rules.from_attr("output_type"), samples=_arg_samples)
+ARGMIN = declare("ArgMin", _arg_kernel(np.argmin), infer=_infer_arg,
+                 dtype_rule=_rules.from_attr("output_type"), samples=_arg_samples)
+not_differentiable(ARGMAX, ARGMIN)
+
+
+def _arg_onnx(onnx_type):
+    def lower(b, x, axis, output_type):
+        from tessera._ops.math_ops import _onnx_type
+
+        out = b.op(onnx_type, x, axis=axis, keepdims=0, select_last_index=0)
+        if output_type.name != "int64":
+            out = b.op("Cast", out, to=_onnx_type(output_type.as_numpy_dtype))
+        return out
+
+    return lower
+
+
+ARGMAX.def_onnx(_arg_onnx("ArgMax"))
+ARGMIN.def_onnx(_arg_onnx("ArgMin"))
+
+
+def _arg(op, input, axis, output_type):  # noqa: A002
+    x = tensor(input)
+    check_dtype(op.name, x, REAL)
+    axis = 0 if axis is None else axis
+    (a,) = axis_list(axis, x.shape.rank, op.name)
+    return execute(op, (x,), {"axis": a, "output_type": _dtypes.as_dtype(output_type)})
+
+
+def argmax(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
+    """``tf.math.argmax`` (axis defaults to 0)."""
+    return _arg(ARGMAX, input, axis, output_type)
+
+
+def argmin(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
+    """``tf.math.argmin``."""
+    return _arg(ARGMIN, input, axis, output_type)
+
+
+def _export_all() -> None:
+    from tessera._api import export
+
+    g = globals()
+    for n in ["reduce_sum", "reduce_mean", "reduce_prod", "reduce_max", "reduce_min", "argmax",
+              "argmin"]:
+        export(n, g[n])
+        export(f"math.{n}", g[n])
+
+
+_export_all()

@@ -1,0 +1,6 @@
+"""``tf.bitwise``: filled from the public API table (each op family exports its names)."""
+
+from tessera._api import fill_module as _fill
+
+_fill(globals(), "bitwise")
+del _fill

@@ -1,0 +1,6 @@
+"""``tf.linalg``: filled from the public API table (each op family exports its names)."""
+
+from tessera._api import fill_module as _fill
+
+_fill(globals(), "linalg")
+del _fill
