@@ -86,7 +86,7 @@ def test_broken_plugin_warns_once_with_name_and_reason(plugin_site, run_python):
 def test_autoload_can_be_disabled(plugin_site, run_python):
     out = run_python(REPORT, site=plugin_site, env={"TESSERA_DISABLE_PLUGIN_AUTOLOAD": "1"})
     got = json.loads(out.stdout)
-    assert list(got["records"]) == ["cpu"]  # built-ins still register
+    assert list(got["records"]) == ["cpu", "ops"]  # built-ins still register
     assert got["devices"] == {"CPU": 1}
 
 

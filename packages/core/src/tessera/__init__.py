@@ -7,21 +7,21 @@ from tessera._version import __version__
 _install_finders()
 
 # The op library fills the public API table; operators attach once ops exist.
-import tessera._ops  # noqa: E402
-from tessera import _api  # noqa: E402
-from tessera._autodiff.tape import GradientTape, UnconnectedGradients  # noqa: E402
-from tessera._framework import nest  # noqa: E402
-from tessera._framework import tensor_operators as _tensor_operators  # noqa: E402
-from tessera._framework.context import executing_eagerly  # noqa: E402
-from tessera._framework.convert import constant, convert_to_tensor, is_tensor  # noqa: E402
-from tessera._framework.tensor import Tensor  # noqa: E402
-from tessera._framework.tensor_shape import TensorShape  # noqa: E402
-from tessera._framework.tensor_spec import TensorSpec  # noqa: E402
-from tessera.dtypes import (  # noqa: E402
+import tessera._ops
+from tessera import _api
+from tessera._autodiff.tape import GradientTape, UnconnectedGradients
+from tessera._framework import nest
+from tessera._framework import tensor_operators as _tensor_operators
+from tessera._framework.context import executing_eagerly
+from tessera._framework.convert import constant, convert_to_tensor, is_tensor
+from tessera._framework.tensor import Tensor
+from tessera._framework.tensor_shape import TensorShape
+from tessera._framework.tensor_spec import TensorSpec
+from tessera.dtypes import (
     DType,
     as_dtype,
     bfloat16,
-    bool,  # noqa: A004 - TF's name
+    bool,
     complex64,
     complex128,
     double,

@@ -53,6 +53,13 @@ __all__ = [
 # enum -> (name, kind, size in bytes, NumPy type). Kinds: b bool, i/u signed/unsigned
 # integer, f floating, c complex, s string, q quantized, r handle (resource, variant).
 # Enum numbers are TensorFlow's DataType values, so they survive a trip through its protos.
+
+
+def __dir__() -> list[str]:
+    # This module is the public tf.dtypes: list its API, not its imports.
+    return sorted([*__all__, *(n for n in globals() if n.startswith("__"))])
+
+
 _SPECS: dict[int, tuple[str, str, int, object]] = {
     1: ("float32", "f", 4, np.float32),
     2: ("float64", "f", 8, np.float64),

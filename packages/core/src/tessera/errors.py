@@ -5,9 +5,7 @@ classes derive from ``Exception`` only (``InvalidArgumentError`` is not a ValueE
 ``OperatorNotAllowedInGraphError`` is a TypeError.
 """
 
-from __future__ import annotations
-
-import traceback
+import traceback as _traceback  # underscored: this module's namespace is the public tf.errors
 
 __all__ = [
     "ABORTED",
@@ -79,13 +77,13 @@ def _format_op_trace(message: str, op) -> str:
     stack traces are printed with the lines they share with the previous one elided.
     """
     out = [f"{message}\n\nOriginal stack trace for {op.name!r}:\n"]
-    current = traceback.format_list(getattr(op, "traceback", None) or [])
+    current = _traceback.format_list(getattr(op, "traceback", None) or [])
     out.extend(current)
     original = getattr(op, "_original_op", None)
     while original is not None:
         out.append(f"\n...which was originally created as op {original.name!r}, defined at:\n")
         previous = current
-        current = traceback.format_list(getattr(original, "traceback", None) or [])
+        current = _traceback.format_list(getattr(original, "traceback", None) or [])
         # A run of lines equal to the previous trace prints its first line, then (once a
         # differing line ends it) a count of the rest and the run's last line. Like TF, only
         # as many lines as the shorter trace holds are compared and printed.
@@ -117,7 +115,7 @@ class OpError(Exception):
 
     _takes_error_code = True
 
-    def __init__(self, node_def, op, message, error_code, *args) -> None:
+    def __init__(self, node_def, op, message, error_code, *args):
         super().__init__()
         self._node_def = node_def
         self._op = op
@@ -170,7 +168,7 @@ class CancelledError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, CANCELLED, *args)
 
 
@@ -179,7 +177,7 @@ class UnknownError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, UNKNOWN, *args)
 
 
@@ -188,7 +186,7 @@ class InvalidArgumentError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, INVALID_ARGUMENT, *args)
 
 
@@ -197,7 +195,7 @@ class DeadlineExceededError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, DEADLINE_EXCEEDED, *args)
 
 
@@ -206,7 +204,7 @@ class NotFoundError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, NOT_FOUND, *args)
 
 
@@ -215,7 +213,7 @@ class AlreadyExistsError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, ALREADY_EXISTS, *args)
 
 
@@ -224,7 +222,7 @@ class PermissionDeniedError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, PERMISSION_DENIED, *args)
 
 
@@ -233,7 +231,7 @@ class UnauthenticatedError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, UNAUTHENTICATED, *args)
 
 
@@ -242,7 +240,7 @@ class ResourceExhaustedError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, RESOURCE_EXHAUSTED, *args)
 
 
@@ -251,7 +249,7 @@ class FailedPreconditionError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, FAILED_PRECONDITION, *args)
 
 
@@ -260,7 +258,7 @@ class AbortedError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, ABORTED, *args)
 
 
@@ -269,7 +267,7 @@ class OutOfRangeError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, OUT_OF_RANGE, *args)
 
 
@@ -278,7 +276,7 @@ class UnimplementedError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, UNIMPLEMENTED, *args)
 
 
@@ -287,7 +285,7 @@ class InternalError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, INTERNAL, *args)
 
 
@@ -296,7 +294,7 @@ class UnavailableError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, UNAVAILABLE, *args)
 
 
@@ -305,11 +303,11 @@ class DataLossError(OpError):
 
     _takes_error_code = False
 
-    def __init__(self, node_def, op, message, *args) -> None:
+    def __init__(self, node_def, op, message, *args):
         super().__init__(node_def, op, message, DATA_LOSS, *args)
 
 
-_CLASS_OF_CODE: dict[int, type[OpError]] = {
+_CLASS_OF_CODE: dict[int, type] = {
     CANCELLED: CancelledError,
     UNKNOWN: UnknownError,
     INVALID_ARGUMENT: InvalidArgumentError,
@@ -327,10 +325,10 @@ _CLASS_OF_CODE: dict[int, type[OpError]] = {
     UNAVAILABLE: UnavailableError,
     DATA_LOSS: DataLossError,
 }
-_CODE_OF_CLASS: dict[type[OpError], int] = {cls: code for code, cls in _CLASS_OF_CODE.items()}
+_CODE_OF_CLASS: dict[type, int] = {cls: code for code, cls in _CLASS_OF_CODE.items()}
 
 
-def _exception_type_from_error_code(error_code: int) -> type[OpError]:
+def _exception_type_from_error_code(error_code: int) -> type:
     """The OpError subclass for a non-OK status code (KeyError for unknown codes, as TF)."""
     return _CLASS_OF_CODE[error_code]
 

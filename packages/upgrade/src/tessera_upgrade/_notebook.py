@@ -68,7 +68,7 @@ def upgrade_notebook(text: str, options: Options) -> tuple[str | None, list[LogE
         cells = notebook["cells"]
     except (ValueError, KeyError, TypeError) as exc:
         return None, [LogEntry(1, 0, ERROR, f"Not a Jupyter notebook ({exc}); the file was left unchanged.")]
-    parsed: dict[int, tuple[cst.Module, list[str]]] = {}
+    parsed: dict[int, tuple[cst.Module, list[str], str]] = {}
     logs: list[LogEntry] = []
     for index, cell in enumerate(cells):
         if not _is_python(cell):
@@ -76,20 +76,20 @@ def upgrade_notebook(text: str, options: Options) -> tuple[str | None, list[LogE
         number = index + 1  # cells are numbered as in the notebook, all kinds counted
         masked, saved = _mask_magics(_cell_source(cell))
         try:
-            parsed[index] = (parse(masked), saved)
+            parsed[index] = (parse(masked), saved, masked)
         except cst.ParserSyntaxError as exc:
             entry = parse_error(exc, masked)
             message = entry.message.replace("The file was left unchanged", "The cell was left unchanged")
             logs.append(replace(entry, message=message, cell=number))
-    bindings = collect([m for m, _ in parsed.values()], options.upgrade_compat_v1_import)
+    bindings = collect([m for m, _, _ in parsed.values()], options.upgrade_compat_v1_import)
     logs.extend(versioned_import_logs(bindings))
     changed = False
     for index, cell in enumerate(cells):
         if index not in parsed:
             continue
         number = index + 1
-        module, saved = parsed[index]
-        code, cell_logs = upgrade_parsed(module, bindings, options)
+        module, saved, masked = parsed[index]
+        code, cell_logs = upgrade_parsed(module, bindings, options, masked)
         logs.extend(replace(e, cell=number) for e in cell_logs)
         if code != module.code:
             new_source = _unmask(code, saved)

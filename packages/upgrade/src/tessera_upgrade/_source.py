@@ -47,9 +47,10 @@ def versioned_import_logs(bindings: Bindings) -> list[LogEntry]:
     ]
 
 
-def upgrade_parsed(module: cst.Module, bindings: Bindings, options: Options) -> tuple[str, list[LogEntry]]:
-    """Transform a parsed module with known bindings; returns (new code, logs)."""
-    new, logs, needs_root = upgrade_module(module, bindings, options)
+def upgrade_parsed(module: cst.Module, bindings: Bindings, options: Options,
+                   text: str) -> tuple[str, list[LogEntry]]:
+    """Transform ``module`` (parsed from ``text``) with known bindings; returns (new code, logs)."""
+    new, logs, needs_root = upgrade_module(module, bindings, options, text)
     if needs_root:
         new, entry = _add_root_import(new, bindings, options)
         logs.append(entry)
@@ -64,7 +65,7 @@ def upgrade_source(text: str, options: Options | None = None) -> SourceResult:
     except cst.ParserSyntaxError as exc:
         return SourceResult(None, [parse_error(exc, text)])
     bindings = collect([module], options.upgrade_compat_v1_import)
-    code, logs = upgrade_parsed(module, bindings, options)
+    code, logs = upgrade_parsed(module, bindings, options, text)
     return SourceResult(code, sorted(versioned_import_logs(bindings) + logs, key=lambda e: (e.line, e.col)))
 
 

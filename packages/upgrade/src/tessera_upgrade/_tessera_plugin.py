@@ -4,8 +4,6 @@ pluggy and typer come with tessera-core, which is what loads this module; tf-upg
 itself needs neither.
 """
 
-from __future__ import annotations
-
 import pluggy
 
 hookimpl = pluggy.HookimplMarker("tessera")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from . import _rewriters
 from ._args import (
@@ -21,6 +20,7 @@ from ._imports import ImportRewriter
 from ._log import LogEntry
 from ._names import dotted_name, name_node
 from ._options import SAFETY, Options
+from ._positions import Positions
 from ._tables import INFO, WARNING, Tables, safety_tables, tables
 
 
@@ -50,10 +50,10 @@ class _Call:
 class Upgrader(cst.CSTTransformer):
     """Rewrites TF 1.x API use in one module; collects log entries in ``self.logs``."""
 
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, bindings: Bindings, options: Options) -> None:
+    def __init__(self, bindings: Bindings, options: Options, positions: Positions) -> None:
         super().__init__()
+        self._positions = positions
+        self._pos: dict[int, tuple[int, int]] = {}  # id(original node) -> (line, col)
         self.options = options
         self.bindings = bindings
         self.tables: Tables = safety_tables() if options.mode == SAFETY else tables()
@@ -76,11 +76,12 @@ class Upgrader(cst.CSTTransformer):
     # -- logging ----------------------------------------------------------------------
     def pos(self, node: cst.CSTNode) -> tuple[int, int]:
         node = self._arg_origin.get(id(node), node)
-        try:
-            rng: CodeRange = self.get_metadata(PositionProvider, node)
-        except KeyError:  # a node we built ourselves
-            return self._current_pos
-        return rng.start.line, rng.start.column
+        return self._pos.get(id(node), self._current_pos)
+
+    def _record(self, node: cst.CSTNode, kind: str) -> None:
+        pos = self._positions.take(kind)
+        if pos is not None:
+            self._pos[id(node)] = pos
 
     def log_at(self, pos: tuple[int, int], level: str, message: str) -> None:
         self.logs.append(LogEntry(pos[0], pos[1], level, message.rstrip()))
@@ -151,9 +152,12 @@ class Upgrader(cst.CSTTransformer):
 
     # -- imports ----------------------------------------------------------------------
     def visit_Import(self, node: cst.Import) -> bool:
+        self._record(node, "import")
         return False
 
     def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        self._record(node, "import")
+        self._current_pos = self.pos(node)
         return False
 
     def leave_Import(self, original_node: cst.Import, updated_node: cst.Import) -> cst.Import:
@@ -168,12 +172,12 @@ class Upgrader(cst.CSTTransformer):
         body = updated_node.body
         if not any(isinstance(s, cst.ImportFrom) for s in body):
             return updated_node
-        self._current_pos = self.pos(original_node)
         new_body: list[cst.BaseSmallStatement] = []
-        for stmt in body:
+        for stmt, orig in zip(body, original_node.body):
             if not isinstance(stmt, cst.ImportFrom):
                 new_body.append(stmt)
                 continue
+            self._current_pos = self.pos(orig)
             replacement = self._imports.rewrite_import_from(stmt)
             if replacement != [stmt]:
                 self._log_import_change(stmt, *replacement)
@@ -196,11 +200,12 @@ class Upgrader(cst.CSTTransformer):
     # -- names and attributes ---------------------------------------------------------
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         self._skip_names.add(id(node.attr))
-        if id(node) in self._call_funcs:
-            return False
         dotted = dotted_name(node)
         if dotted is None:
             return True
+        self._record(node, "chain")
+        if id(node) in self._call_funcs:
+            return False
         new = self._chain(dotted, self.pos(node))
         if new is not None:
             self._replacements[id(node)] = _respell(node, new)
@@ -212,6 +217,7 @@ class Upgrader(cst.CSTTransformer):
     def visit_Arg(self, node: cst.Arg) -> bool:
         if node.keyword is not None:
             self._skip_names.add(id(node.keyword))
+            self._record(node, "keyword")
         return True
 
     def visit_Name(self, node: cst.Name) -> bool:
@@ -228,6 +234,7 @@ class Upgrader(cst.CSTTransformer):
 
     # -- calls ------------------------------------------------------------------------
     def visit_Call(self, node: cst.Call) -> bool:
+        self._record(node, "call")
         if dotted_name(node.func) is not None:
             self._call_funcs.add(id(node.func))
         return True
@@ -380,9 +387,12 @@ def _replace_func(result: cst.BaseExpression, call: cst.Call, func: cst.BaseExpr
     return result
 
 
-def upgrade_module(module: cst.Module, bindings: Bindings, options: Options) -> tuple[cst.Module, list[LogEntry], bool]:
-    """Apply the upgrade to a parsed module: (new module, logs, whether ``import tf`` is needed)."""
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    upgrader = Upgrader(bindings, options)
-    new = wrapper.visit(upgrader)
+def upgrade_module(module: cst.Module, bindings: Bindings, options: Options,
+                   text: str) -> tuple[cst.Module, list[LogEntry], bool]:
+    """Apply the upgrade to ``module`` parsed from ``text``.
+
+    Returns (new module, logs, whether an ``import tensorflow as tf`` must be added).
+    """
+    upgrader = Upgrader(bindings, options, Positions(text))
+    new = module.visit(upgrader)
     return new, upgrader.logs, upgrader.needs_root_import

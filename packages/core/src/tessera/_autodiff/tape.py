@@ -253,8 +253,8 @@ class GradientTape:
                 seed = array_ops.reshape(array_ops.one_hot(i, n, dtype=target.dtype), target.shape)
                 gs = self.gradient(flat_target, flat_sources, output_gradients=[seed],
                                    unconnected_gradients=unconnected_gradients)
-                for k, (s, g) in enumerate(zip(flat_sources, gs)):
-                    rows[k].append(g if g is not None else None)
+                for k, g in enumerate(gs):
+                    rows[k].append(g)
         finally:
             self._persistent = persistent
         out = []

@@ -17,17 +17,15 @@ from tessera._framework import bfloat16 as _bf16
 from tessera._framework.context import context
 from tessera._framework.convert import wrap
 from tessera._framework.op import CORE_OPS, Op
+from tessera._plugins.registry import GLOBAL_LISTENERS
 
 _new = object.__new__
 _warned_fallback: set[tuple[str, str]] = set()
 _bfloat16 = None  # set lazily: the bfloat16 DType, when outputs need rounding
 
 
-def _refresh_tables() -> None:
+def _refresh_tables(reg) -> None:
     """Copy the registry's kernel and lowering tables onto each op (dispatch reads these)."""
-    from tessera._plugins.manager import _STATE
-
-    reg = _STATE.registry
     ops = {**CORE_OPS, **reg.ops}
     for op in ops.values():
         op.kernels.clear()
@@ -42,14 +40,8 @@ def _refresh_tables() -> None:
             op.onnx_lowerings["default"] = lowering
 
 
-def _install_listener() -> None:
-    from tessera._plugins.manager import _STATE
-
-    if _refresh_tables not in _STATE.registry.listeners:
-        _STATE.registry.listeners.append(_refresh_tables)
-
-
-_install_listener()
+if _refresh_tables not in GLOBAL_LISTENERS:
+    GLOBAL_LISTENERS.append(_refresh_tables)
 
 
 def resolve_kernel(op: Op, device_type: str):

@@ -57,7 +57,9 @@ class Op:
     """A primitive: one kernel call on the CPU, roughly one ONNX node."""
 
     __slots__ = (
+        "__weakref__",
         "dtype_rule",
+        "dynamic_shape",
         "grad",
         "infer",
         "kernel",
@@ -68,13 +70,12 @@ class Op:
         "onnx_lowerings",
         "samples",
         "stateful",
-        "__weakref__",
     )
 
     def __init__(self, name: str, kernel: Callable, *, infer: Callable | None = None,
                  dtype_rule: Callable | None = None, num_outputs: int = 1,
                  samples: Callable[[], list[Sample]] | None = None,
-                 stateful: bool = False) -> None:
+                 stateful: bool = False, dynamic_shape: bool = False) -> None:
         self.name = name
         self.kernel = kernel  # the NumPy reference kernel (registered for CPU by the cpu plugin)
         self.kernels: dict[str, Callable] = {}  # device type -> kernel, filled by the registry
@@ -87,6 +88,8 @@ class Op:
         self.onnx_lowerings: dict[str, Callable] = {}
         self.samples = samples
         self.stateful = stateful  # random ops: never constant-folded or deduplicated
+        # Output sizes depend on input values (Range, Where): the shape rule gives None there.
+        self.dynamic_shape = dynamic_shape
 
     def def_grad(self, fn: Callable) -> Callable:
         """Gradient rule ``fn(ctx, *output_grads) -> input grads`` (Tensors or None),
@@ -123,3 +126,13 @@ class NotDifferentiable:
 def not_differentiable(*ops: Op) -> None:
     for op in ops:
         op.grad = NotDifferentiable
+
+
+def no_onnx_lowering(op: Op, reason: str) -> None:
+    """Declare that an op has no ONNX equivalent (exporting it raises, naming the reason)."""
+
+    def lowering(b, *inputs, **attrs):
+        raise NotImplementedError(f"{op.name} cannot be lowered to ONNX: {reason}")
+
+    lowering.reason = reason
+    op.onnx = lowering

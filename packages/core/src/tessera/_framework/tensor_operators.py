@@ -14,11 +14,16 @@ def install() -> None:
 
     m = math_ops
 
+    from tessera._framework.convert import convert_to_tensor
+
     def binary(fn):
         def op(self, other):
             return fn(self, other)
 
         def rop(self, other):
+            # TF converts the Python operand with this tensor's dtype as the hint.
+            if not isinstance(other, Tensor):
+                other = convert_to_tensor(other, dtype_hint=self.dtype)
             return fn(other, self)
 
         return op, rop

@@ -128,11 +128,17 @@ class Dimension:
         return self._compare(other, operator.ge)
 
     # -- arithmetic: Dimension(None) when either side is unknown ------------------------
-    def _arith(self, other, op, reflected: bool = False):
-        try:
+    # As in TF: +, -, * and // give NotImplemented for operands that are not dimensions;
+    # % and the reflected -, // and % raise the conversion error instead; reflected + and *
+    # swap their operands, so their errors name 'Dimension' first.
+    def _arith(self, other, op, reflected: bool = False, strict: bool = False):
+        if strict:
             other = as_dimension(other)
-        except (TypeError, ValueError):
-            return NotImplemented
+        else:
+            try:
+                other = as_dimension(other)
+            except (TypeError, ValueError):
+                return NotImplemented
         if self._value is None or other._value is None:
             return Dimension(None)
         a, b = (other._value, self._value) if reflected else (self._value, other._value)
@@ -142,31 +148,31 @@ class Dimension:
         return self._arith(other, operator.add)
 
     def __radd__(self, other):
-        return self._arith(other, operator.add, reflected=True)
+        return self + other
 
     def __sub__(self, other):
         return self._arith(other, operator.sub)
 
     def __rsub__(self, other):
-        return self._arith(other, operator.sub, reflected=True)
+        return self._arith(other, operator.sub, reflected=True, strict=True)
 
     def __mul__(self, other):
         return self._arith(other, operator.mul)
 
     def __rmul__(self, other):
-        return self._arith(other, operator.mul, reflected=True)
+        return self * other
 
     def __floordiv__(self, other):
         return self._arith(other, operator.floordiv)
 
     def __rfloordiv__(self, other):
-        return self._arith(other, operator.floordiv, reflected=True)
+        return self._arith(other, operator.floordiv, reflected=True, strict=True)
 
     def __mod__(self, other):
-        return self._arith(other, operator.mod)
+        return self._arith(other, operator.mod, strict=True)
 
     def __rmod__(self, other):
-        return self._arith(other, operator.mod, reflected=True)
+        return self._arith(other, operator.mod, reflected=True, strict=True)
 
     def __truediv__(self, other):
         raise TypeError(

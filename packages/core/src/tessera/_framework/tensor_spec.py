@@ -72,7 +72,8 @@ class TensorSpec:
         return self._dtype.is_compatible_with(dtype) and self._shape.is_compatible_with(shape)
 
     def is_subtype_of(self, other) -> bool:
-        if type(other) is not type(self) or self._dtype != other._dtype:
+        """Whether ``other`` describes every tensor this spec does (TF's tracing relation)."""
+        if not isinstance(other, TensorSpec) or self._dtype != other._dtype:
             return False
         if self._name is not None and self._name != other._name:
             return False

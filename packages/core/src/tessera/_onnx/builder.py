@@ -66,7 +66,7 @@ class OnnxBuilder:
 def _np_to_onnx_type(dtype: np.dtype) -> int:
     from onnx import helper
 
-    if dtype == object or dtype.kind in "SU":
+    if dtype.kind in "OSU":
         from onnx import TensorProto
 
         return TensorProto.STRING
@@ -86,7 +86,7 @@ def to_model(builder: OnnxBuilder, inputs: list[tuple[str, np.dtype, tuple | Non
                               **_onnx_attrs(n.attrs)) for n in builder.nodes]
     inits = []
     for k, v in builder.initializers.items():
-        if v.dtype == object or v.dtype.kind in "SU":
+        if v.dtype.kind in "OSU":
             from onnx import TensorProto
 
             flat = [x if isinstance(x, bytes) else str(x).encode() for x in v.reshape(-1)]

@@ -13,6 +13,16 @@ FAMILIES = [
     "indexing",
     "linalg_ops",
     "bitwise_ops",
+    "shape_ops",
+    "elementwise_ops",
+    "cumulative_ops",
+    "nn_ops",
+    "conv_ops",
+    "random_ops",
+    "image_ops",
+    "signal_ops",
+    "string_ops",
+    "debugging_ops",
 ]
 
 for _family in FAMILIES:

@@ -38,7 +38,7 @@ IDENTITY.def_grad(lambda c, dy: dy)
 IDENTITY.def_onnx(lambda b, x: b.op("Identity", x))
 
 
-def identity(input, name=None):  # noqa: A002 - TF's name
+def identity(input, name=None):
     """``tf.identity``."""
     return execute(IDENTITY, (tensor(input),), _NOATTRS)
 
@@ -112,7 +112,7 @@ def _ones_like_onnx(b, x):
     return b.op("Expand", b.const(np.ones((), b.dtypes[x])), b.op("Shape", x))
 
 
-def zeros_like(input, dtype=None, name=None, layout=None):  # noqa: A002
+def zeros_like(input, dtype=None, name=None, layout=None):
     """``tf.zeros_like``."""
     x = tensor(input)
     if dtype is not None and _dtypes.as_dtype(dtype) is not x.dtype:
@@ -120,7 +120,7 @@ def zeros_like(input, dtype=None, name=None, layout=None):  # noqa: A002
     return execute(ZEROS_LIKE, (x,), _NOATTRS)
 
 
-def ones_like(input, dtype=None, name=None, layout=None):  # noqa: A002
+def ones_like(input, dtype=None, name=None, layout=None):
     """``tf.ones_like``."""
     x = tensor(input)
     if dtype is not None and _dtypes.as_dtype(dtype) is not x.dtype:
@@ -242,7 +242,7 @@ def _broadcast_to_grad(ctx, dy):
 BROADCAST_TO.def_onnx(lambda b, x, shape: b.op("Expand", x, b.ints(shape)))
 
 
-def broadcast_to(input, shape, name=None):  # noqa: A002
+def broadcast_to(input, shape, name=None):
     """``tf.broadcast_to``."""
     x = tensor(input)
     dims = _static_shape(shape, "BroadcastTo")
@@ -380,9 +380,17 @@ not_differentiable(ONE_HOT)
 
 @ONE_HOT.def_onnx
 def _one_hot_onnx(b, indices, on, off, depth, axis):
-    values = b.op("Concat", b.op("Reshape", off, b.ints([1])), b.op("Reshape", on, b.ints([1])),
-                  axis=0)
-    return b.op("OneHot", indices, b.ints([depth]), values, axis=axis)
+    # Equal(indices[..., None], range(depth)) then Where: ONNX Runtime's OneHot kernel
+    # covers only a few type combinations.
+    idx = b.op("Cast", indices, to=7)  # int64
+    hot = b.op("Equal", b.op("Unsqueeze", idx, b.ints([-1])), b.const(np.arange(depth)))
+    out = b.op("Where", hot, on, off)
+    if axis != -1:
+        rank = len(b.shapes[indices]) + 1
+        perm = list(builtins.range(rank - 1))
+        perm.insert(axis, rank - 1)
+        out = b.op("Transpose", out, perm=perm)
+    return out
 
 
 def one_hot(indices, depth, on_value=None, off_value=None, axis=None, dtype=None, name=None):
@@ -511,7 +519,7 @@ def concat(values, axis, name="concat"):
 # ---- where / range / shape -----------------------------------------------------------------
 WHERE = declare("Where", lambda c: np.argwhere(c).astype(np.int64),
                 infer=lambda c, **a: (None, None if c is None else len(c)),
-                dtype_rule=lambda dts, attrs: _dtypes.int64, samples=lambda: [
+                dtype_rule=lambda dts, attrs: _dtypes.int64, dynamic_shape=True, samples=lambda: [
                     Sample((_samples.rand((3, 4), "bool"),), grad=False),
                     Sample((np.array([0.0, 1.5, 0.0, 2.0], np.float32),), grad=False,
                            expected=np.array([[1], [3]], np.int64))])
@@ -537,7 +545,7 @@ def _range_kernel(start, limit, delta):
 
 
 RANGE = declare("Range", _range_kernel,
-                infer=lambda s, l, d, **a: (None,),
+                infer=lambda s, l, d, **a: (None,), dynamic_shape=True,
                 samples=lambda: [
                     Sample((np.array(0, np.int32), np.array(7, np.int32), np.array(2, np.int32)),
                            grad=False, expected=np.array([0, 2, 4, 6], np.int32)),
@@ -547,7 +555,7 @@ not_differentiable(RANGE)
 RANGE.def_onnx(lambda b, s, l, d: b.op("Range", s, l, d))
 
 
-def range(start, limit=None, delta=1, dtype=None, name="range"):  # noqa: A001 - TF's name
+def range(start, limit=None, delta=1, dtype=None, name="range"):
     """``tf.range``: like Python's range; the dtype is inferred from the arguments."""
     if limit is None:
         start, limit = 0, start
@@ -580,7 +588,7 @@ def _shape_onnx(b, x, out_type):
         out_type.as_numpy_dtype))
 
 
-def shape(input, out_type=_dtypes.int32, name=None):  # noqa: A002
+def shape(input, out_type=_dtypes.int32, name=None):
     """``tf.shape``: the dynamic shape as a 1-D tensor."""
     return execute(SHAPE, (tensor(input),), {"out_type": _dtypes.as_dtype(out_type)})
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from tessera import errors
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare
+from tessera._framework.op import Sample, declare, no_onnx_lowering
 from tessera._framework.tensor import Tensor
 from tessera._ops import _samples
 from tessera._ops._args import tensor
@@ -181,10 +181,8 @@ def _slice_onnx(b, x, **spec):
     return y
 
 
-@STRIDED_SLICE_GRAD.def_onnx
-def _slice_grad_onnx(b, dy, shape, **spec):
-    raise NotImplementedError("StridedSliceGrad has no ONNX lowering yet (ScatterND-based "
-                              "lowering is planned with graph export)")
+no_onnx_lowering(STRIDED_SLICE_GRAD, "not yet lowered (a ScatterND-based lowering is planned "
+                                     "with graph export)")
 
 
 def _as_int(v, what: str) -> int:

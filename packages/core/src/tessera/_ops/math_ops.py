@@ -6,7 +6,7 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare, not_differentiable
+from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
 from tessera._ops import _rules, _samples
 from tessera._ops._args import (
     FLOATS,
@@ -72,6 +72,7 @@ STRING_ADD = declare("StringAdd", _string_add, infer=_rules.broadcast, samples=l
     Sample((np.array([b"a", b"bc"], object), np.array([b"x", b""], object)), grad=False,
            onnx=False, expected=np.array([b"ax", b"bc"], object))])
 not_differentiable(STRING_ADD)
+no_onnx_lowering(STRING_ADD, "ONNX opset 18 has no string concatenation")
 
 SUB = declare("Sub", np.subtract, infer=_rules.broadcast, samples=lambda: _samples.binary(
     ("float32", "float64", "int64")))
@@ -231,7 +232,7 @@ POW = declare("Pow", _pow, infer=_rules.broadcast, samples=lambda: [
            expected=np.array([8, 9], np.int32))])
 
 
-def pow(x, y, name=None):  # noqa: A001 - TF's name
+def pow(x, y, name=None):
     """``tf.math.pow``."""
     return _binary(POW, x, y)
 
@@ -332,7 +333,7 @@ NEG, negative = _declare_unary("Neg", np.negative, lambda c, dy: negative(dy), "
 ABS, _abs_real = _declare_unary(
     "Abs", np.abs, lambda c, dy: multiply(dy, sign(c.inputs[0])), "Abs",
     dtypes=("float32", "float64", "int32"))
-def abs(x, name=None):  # noqa: A001 - TF's name
+def abs(x, name=None):
     """``tf.math.abs`` (complex input gives its real magnitude)."""
     x = tensor(x)
     if x._dtype.is_complex:
@@ -345,6 +346,7 @@ COMPLEX_ABS_OP = declare("ComplexAbs", lambda x: np.abs(x), infer=_rules.unary,
                          samples=lambda: _samples.unary(("complex64", "complex128"), grad=False,
                                                         onnx=False))
 not_differentiable(COMPLEX_ABS_OP)
+no_onnx_lowering(COMPLEX_ABS_OP, "ONNX has no complex tensors")
 
 SIGN, sign = _declare_unary("Sign", np.sign, lambda c, dy: zeros_like_(dy), "Sign",
                             dtypes=("float32", "float64", "int32"))
@@ -362,7 +364,7 @@ def _sqrt_grad(c, dy):
 SQRT, sqrt = _declare_unary("Sqrt", np.sqrt, _sqrt_grad, "Sqrt", low=0.5, high=4.0)
 RSQRT, rsqrt = _declare_unary(
     "Rsqrt", lambda x: (1.0 / np.sqrt(x)).astype(x.dtype, copy=False),
-    lambda c, dy: multiply(dy, multiply(-0.5, pow_(c.outputs[0], 3.0))),
+    lambda c, dy: multiply(dy, multiply(pow_(c.outputs[0], 3.0), -0.5)),
     lambda b, x: b.op("Reciprocal", b.op("Sqrt", x)), low=0.5, high=4.0)
 EXP, exp = _declare_unary("Exp", np.exp, lambda c, dy: multiply(dy, conj(c.outputs[0])), "Exp")
 EXPM1, expm1 = _declare_unary(
@@ -376,7 +378,7 @@ LOG1P, log1p = _declare_unary(
     high=3.0)
 TANH, tanh = _declare_unary(
     "Tanh", np.tanh,
-    lambda c, dy: multiply(dy, subtract(1.0, square(c.outputs[0]))), "Tanh")
+    lambda c, dy: multiply(dy, 1.0 - square(c.outputs[0])), "Tanh")
 
 
 def _sigmoid(x):
@@ -386,7 +388,7 @@ def _sigmoid(x):
 
 SIGMOID, sigmoid = _declare_unary(
     "Sigmoid", _sigmoid,
-    lambda c, dy: multiply(dy, multiply(c.outputs[0], subtract(1.0, c.outputs[0]))), "Sigmoid")
+    lambda c, dy: multiply(dy, multiply(c.outputs[0], 1.0 - c.outputs[0])), "Sigmoid")
 SIN, sin = _declare_unary("Sin", np.sin, lambda c, dy: multiply(dy, cos(c.inputs[0])), "Sin")
 COS, cos = _declare_unary("Cos", np.cos, lambda c, dy: multiply(dy, negative(sin(c.inputs[0]))),
                           "Cos")
@@ -396,7 +398,7 @@ RECIPROCAL, reciprocal = _declare_unary(
 FLOOR, floor = _declare_unary("Floor", np.floor, lambda c, dy: zeros_like_(dy), "Floor",
                               allowed=FLOATS)
 CEIL, ceil = _declare_unary("Ceil", np.ceil, lambda c, dy: zeros_like_(dy), "Ceil", allowed=FLOATS)
-ROUND, round = _declare_unary(  # noqa: A001 - TF's name
+ROUND, round = _declare_unary(
     "Round", np.round, lambda c, dy: zeros_like_(dy), "Round",
     extra=[Sample((np.array([0.5, 1.5, 2.5, -0.5, -1.5], np.float32),), grad=False,
                   expected=np.array([0, 2, 2, -0, -2], np.float32))])
@@ -409,6 +411,7 @@ def _conj_kernel(x):
 CONJ = declare("Conj", _conj_kernel, infer=_rules.unary, samples=lambda: _samples.unary(
     ("complex64", "float32"), onnx=False))
 CONJ.def_grad(lambda c, dy: conj(dy))
+no_onnx_lowering(CONJ, "ONNX has no complex tensors")
 
 
 def conj(x, name=None):

@@ -209,7 +209,7 @@ ARGMAX.def_onnx(_arg_onnx("ArgMax"))
 ARGMIN.def_onnx(_arg_onnx("ArgMin"))
 
 
-def _arg(op, input, axis, output_type):  # noqa: A002
+def _arg(op, input, axis, output_type):
     x = tensor(input)
     check_dtype(op.name, x, REAL)
     axis = 0 if axis is None else axis
@@ -217,12 +217,12 @@ def _arg(op, input, axis, output_type):  # noqa: A002
     return execute(op, (x,), {"axis": a, "output_type": _dtypes.as_dtype(output_type)})
 
 
-def argmax(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
+def argmax(input, axis=None, output_type=_dtypes.int64, name=None):
     """``tf.math.argmax`` (axis defaults to 0)."""
     return _arg(ARGMAX, input, axis, output_type)
 
 
-def argmin(input, axis=None, output_type=_dtypes.int64, name=None):  # noqa: A002
+def argmin(input, axis=None, output_type=_dtypes.int64, name=None):
     """``tf.math.argmin``."""
     return _arg(ARGMIN, input, axis, output_type)
 

@@ -11,6 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+# Called after any registry changes, so caches built from the tables (the per-op kernel
+# tables of dispatch) refresh. Module-level so dispatch can subscribe without loading plugins.
+GLOBAL_LISTENERS: list[Callable[[Registry], None]] = []
+
 
 @dataclass(frozen=True)
 class DeviceType:
@@ -49,8 +53,7 @@ class Registry:
     owners: dict[tuple[str, Any], str] = field(default_factory=dict)
     _plugin: str | None = None
     _staged: list[tuple[str, Any, Any]] = field(default_factory=list)
-    # Called after each commit, so caches built from the tables (dispatch) can refresh.
-    listeners: list[Callable[[], None]] = field(default_factory=list)
+    listeners: list[Callable[[Registry], None]] = field(default_factory=list)
 
     # -- transactions -------------------------------------------------------------------
     def begin(self, plugin: str) -> None:
@@ -63,8 +66,7 @@ class Registry:
             getattr(self, table)[key] = value
             self.owners[(table, key)] = plugin or "<direct>"
         if staged:
-            for listener in self.listeners:
-                listener()
+            self._notify()
 
     def rollback(self) -> None:
         self._plugin, self._staged = None, []
@@ -132,8 +134,11 @@ class Registry:
         for table, key in self.contributions(plugin):
             getattr(self, table).pop(key, None)
             del self.owners[(table, key)]
-        for listener in self.listeners:
-            listener()
+        self._notify()
+
+    def _notify(self) -> None:
+        for listener in [*GLOBAL_LISTENERS, *self.listeners]:
+            listener(self)
 
     def contributions(self, plugin: str) -> list[tuple[str, Any]]:
         """The (table, key) entries a plugin added."""

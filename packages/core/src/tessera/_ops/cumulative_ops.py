@@ -1,0 +1,10 @@
+"""Scans, segment ops, top-k and statistics (tf.math): each op declared once."""
+
+from __future__ import annotations
+
+
+def _export_all() -> None:
+    from tessera._api import export  # noqa: F401
+
+
+_export_all()
