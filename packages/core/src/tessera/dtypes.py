@@ -100,10 +100,10 @@ class DType:
     __slots__ = ("_kind", "_name", "_size", "_type_enum")
 
     def __new__(cls, type_enum: int) -> DType:
-        existing = _INSTANCES.get(type_enum) if isinstance(type_enum, int) else None
+        enum = int(type_enum)
+        existing = _INSTANCES.get(enum)
         if existing is not None and type(existing) is cls:
             return existing
-        enum = int(type_enum)
         if enum not in _SPECS:
             raise TypeError(f"{type_enum} does not correspond to a valid tensorflow::DataType")
         self = super().__new__(cls)
@@ -375,7 +375,7 @@ _INT_RANGE = "Can't convert Python sequence with out-of-range integer to Tensor.
 _FLOAT_RANGE = "Can't convert Python sequence with a value out of range for a double-precision float."
 
 # Leaf categories.
-_PYBOOL, _NPBOOL, _INT, _FLOAT, _F16, _F32, _F64, _COMPLEX, _STRING, _OTHER = range(10)
+_PYBOOL, _NPBOOL, _INT, _DIM, _FLOAT, _F16, _F32, _F64, _COMPLEX, _STRING, _OTHER = range(11)
 
 # Magnitudes from which a float rounds to infinity in the target type (half-way past max).
 _OVERFLOW_AT = {
@@ -407,6 +407,8 @@ def _category(x) -> int:
         return _COMPLEX
     if isinstance(x, str | bytes):  # includes np.str_ and np.bytes_
         return _STRING
+    if isinstance(x, _Dimension) and x.value is not None:
+        return _DIM  # an integer to TF's integer conversion only
     return _OTHER
 
 
@@ -415,7 +417,7 @@ def _initial_dtype(x) -> DType:
     cat = _category(x)
     if cat in (_PYBOOL, _NPBOOL):
         return bool
-    if cat == _INT:
+    if cat in (_INT, _DIM):
         return int32
     if cat in (_FLOAT, _F32):
         return float32
@@ -432,6 +434,10 @@ def _initial_dtype(x) -> DType:
     )
 
 
+class _ToFloat(Exception):
+    """Integers met a float: like TF, convert everything again, as float32 from the start."""
+
+
 def _check_float(target: DType, value: float) -> None:
     if abs(value) >= _OVERFLOW_AT[target] and math.isfinite(value):
         raise ValueError(_FLOAT_RANGE)
@@ -440,9 +446,10 @@ def _check_float(target: DType, value: float) -> None:
 def _accept(target: DType, x) -> DType:
     """Check one leaf against the dtype found so far; return the (possibly widened) dtype.
 
-    Mirrors TF: integers start as int32 and widen to int64, then to float32 at the first
-    float; floats accept ints and Python bools; complex accepts any Python number; bools
-    and strings accept only their own kind. NumPy bools are never numbers.
+    Mirrors TF: integers start as int32 and widen to int64; at the first float the whole
+    value is converted again as float32 (``_ToFloat``). Floats accept ints and Python bools;
+    complex accepts any Python number; bools and strings accept only their own kind. NumPy
+    bools are never numbers, and Dimensions are integers only to the integer conversion.
     """
     cat = _category(x)
     if target is string:
@@ -456,7 +463,7 @@ def _accept(target: DType, x) -> DType:
     if target is int32 or target is int64:
         if cat == _PYBOOL:
             return target
-        if cat == _INT:
+        if cat in (_INT, _DIM):
             v = int(x)
             if not _INT64_MIN <= v <= _INT64_MAX:
                 raise ValueError(_INT_RANGE)
@@ -464,7 +471,7 @@ def _accept(target: DType, x) -> DType:
                 return int64
             return target
         if cat in (_FLOAT, _F16, _F32, _F64):
-            return _accept(float32, x)
+            raise _ToFloat
         raise ValueError(_MIXED)
     # Now target is floating or complex128: both take integers that fit in a double.
     if cat in (_PYBOOL, _INT):
@@ -505,7 +512,7 @@ def _accept_array(target: DType, arr: np.ndarray) -> DType:
         return _accept(target, hi)
     if kind == "f":
         if target is int32 or target is int64:
-            target = float32
+            raise _ToFloat
         if target.is_floating:
             finite = arr[np.isfinite(arr)]
             if finite.size:
@@ -529,11 +536,9 @@ def _is_sequence(x) -> builtins.bool:
 
 
 def _scalar(x):
-    # TF reads 0-d arrays as the scalar they hold, and known Dimensions as integers.
+    # TF reads 0-d arrays as the scalar they hold.
     if isinstance(x, np.ndarray) and x.ndim == 0:
         return x[()]
-    if isinstance(x, _Dimension):
-        return x.value
     return x
 
 
@@ -543,7 +548,7 @@ def _accept_flat(target: DType, items: list | tuple) -> DType:
     if len(kinds) == 1:
         t = kinds.pop()
         if t is builtins.float and (target is int32 or target is int64):
-            target = float32  # the first float turns integers into float32
+            raise _ToFloat
         if t is builtins.float and target.is_floating:
             finite = [v for v in items if v - v == 0.0]  # drops inf and nan
             if finite:
@@ -634,7 +639,10 @@ def _infer_shape_and_dtype(value) -> tuple[tuple[int, ...], DType]:
             raise ValueError(_MIXED)  # an array where a scalar belongs
         return _accept_array(target, arr)
 
-    target = walk(value, 0, target)
+    try:
+        target = walk(value, 0, target)
+    except _ToFloat:
+        target = walk(value, 0, float32)
     return tuple(shape), target
 
 

@@ -4,7 +4,7 @@ Times ``tf-upgrade`` (this package) and, when available, TensorFlow's ``tf_upgra
 the same tree in the same run, and prints them side by side. Both run as command-line
 tools (start-up included), the way users run them.
 
-    python packages/upgrade/bench/bench_upgrade.py [--tf-upgrade-v2 PATH] [--files 200]
+    python tests/benchmarks/bench_upgrade.py [--tf-upgrade-v2 PATH] [--files 200]
 """
 
 from __future__ import annotations
