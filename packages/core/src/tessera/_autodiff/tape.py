@@ -8,7 +8,9 @@ from __future__ import annotations
 import enum
 import warnings
 
+from tessera import dtypes as _dtypes
 from tessera import errors
+from tessera._ops import array_ops, math_ops
 from tessera._framework import nest
 from tessera._framework.context import context
 from tessera._framework.op import GradContext, NotDifferentiable
@@ -26,9 +28,12 @@ def _is_variable(x) -> bool:
     return getattr(x, "_is_variable", False)
 
 
+_DIFFERENTIABLE = frozenset(d for d in (_dtypes.float16, _dtypes.bfloat16, _dtypes.float32,
+                                        _dtypes.float64, _dtypes.complex64, _dtypes.complex128))
+
+
 def _differentiable(t) -> bool:
-    dt = t.dtype
-    return dt.is_floating or dt.is_complex
+    return t.dtype in _DIFFERENTIABLE
 
 
 class GradientTape:
@@ -173,8 +178,6 @@ class GradientTape:
         self._used = True
         if not self._persistent:
             self.reset_state()
-        from tessera._ops import array_ops
-
         out = []
         for s, g in zip(flat_sources, grads):
             if g is None and unconnected is UnconnectedGradients.ZERO:
@@ -183,8 +186,6 @@ class GradientTape:
         return nest.pack_sequence_as(sources, out)
 
     def _backprop(self, targets, sources, seeds) -> list:
-        from tessera._ops import array_ops, math_ops
-
         grads: dict[int, Tensor] = {}
 
         def accumulate(t, g) -> None:
@@ -220,7 +221,7 @@ class GradientTape:
                     None, None, f"gradient of {op.name} returned {len(in_grads)} values for "
                                 f"{len(inputs)} inputs")
             for x, g in zip(inputs, in_grads):
-                if g is not None and id(x) in ids and _differentiable(x):
+                if g is not None and id(x) in ids and x._dtype in _DIFFERENTIABLE:
                     accumulate(x, g)
         out = []
         for s in sources:
@@ -237,8 +238,6 @@ class GradientTape:
     def jacobian(self, target, sources, unconnected_gradients=UnconnectedGradients.NONE,
                  parallel_iterations=None, experimental_use_pfor=True):
         """Full Jacobian: shape ``target.shape + source.shape`` per source."""
-        from tessera._ops import array_ops
-
         if self._used and not self._persistent:
             raise RuntimeError("A non-persistent GradientTape can only be used to compute one "
                                "set of gradients (or jacobians)")
@@ -273,8 +272,6 @@ class GradientTape:
     def batch_jacobian(self, target, source, unconnected_gradients=UnconnectedGradients.NONE,
                        parallel_iterations=None, experimental_use_pfor=True):
         """Per-example Jacobian: ``target[i]`` w.r.t. ``source[i]`` for each row ``i``."""
-        from tessera._ops import array_ops
-
         full = self.jacobian(target, source, unconnected_gradients=unconnected_gradients)
         if full is None:
             return None

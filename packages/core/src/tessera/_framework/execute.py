@@ -12,16 +12,20 @@ import warnings
 
 import numpy as np
 
+from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework import bfloat16 as _bf16
 from tessera._framework.context import context
 from tessera._framework.convert import wrap
+from tessera._framework.tensor import EagerTensor as _EagerTensor
 from tessera._framework.op import CORE_OPS, Op
 from tessera._plugins.registry import GLOBAL_LISTENERS
 
 _new = object.__new__
+_ndarray = np.ndarray
+_F32 = np.dtype(np.float32)
+_BF16 = _dtypes.bfloat16
 _warned_fallback: set[tuple[str, str]] = set()
-_bfloat16 = None  # set lazily: the bfloat16 DType, when outputs need rounding
 
 
 def _refresh_tables(reg) -> None:
@@ -83,19 +87,30 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     kernel = op.kernels.get(ctx.device_type)
     if kernel is None:
         kernel = resolve_kernel(op, ctx.device_type)
+    n = len(inputs)
     try:
-        out = kernel(*[t._value for t in inputs], **attrs)
+        # Specialized by arity: building an argument list costs more than the kernel call
+        # for small tensors.
+        if n == 2:
+            out = kernel(inputs[0]._value, inputs[1]._value, **attrs)
+        elif n == 1:
+            out = kernel(inputs[0]._value, **attrs)
+        else:
+            out = kernel(*[t._value for t in inputs], **attrs)
     except (ValueError, IndexError, TypeError, ArithmeticError, MemoryError,
             np.linalg.LinAlgError, errors.OpError) as exc:
         raise _fail(op, exc) from None
     rule = op.dtype_rule
     if op.num_outputs == 1:
         dtype = inputs[0]._dtype if rule is None else rule([t._dtype for t in inputs], attrs)
-        if type(out) is not np.ndarray:
+        if type(out) is not _ndarray:
             out = np.asarray(out)
-        if dtype.name == "bfloat16" and out.dtype == np.float32:
+        if dtype is _BF16 and out.dtype == _F32:
             out = _bf16.round_to_bfloat16(out)
-        result = wrap(out, dtype, ctx.device_name)
+        result = _new(_EagerTensor)
+        result._value = out
+        result._dtype = dtype
+        result._device = ctx.device_name
         if ctx.tapes:
             for tape in ctx.tapes:
                 tape._record(op, inputs, attrs, (result,))

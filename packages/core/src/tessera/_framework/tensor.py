@@ -13,6 +13,9 @@ from tessera import dtypes as _dtypes
 from tessera._framework.tensor_shape import TensorShape
 
 
+_new_shape = object.__new__
+
+
 class Tensor:
     """Base of every tensor type; ``isinstance(x, tf.Tensor)`` holds for eager and graph
     tensors alike."""
@@ -92,7 +95,10 @@ class EagerTensor(Tensor):
 
     @property
     def shape(self) -> TensorShape:
-        return TensorShape(self._value.shape)
+        # NumPy shapes are tuples of non-negative ints already: skip TensorShape's checks.
+        s = _new_shape(TensorShape)
+        s._dims = self._value.shape
+        return s
 
     @property
     def ndim(self) -> int:

@@ -17,8 +17,7 @@ def install() -> None:
     from tessera._framework.convert import convert_to_tensor
 
     def binary(fn):
-        def op(self, other):
-            return fn(self, other)
+        op = fn  # fn(x, y, name=None) works as a method: no wrapper layer on the hot path
 
         def rop(self, other):
             # TF converts the Python operand with this tensor's dtype as the hint.

@@ -78,3 +78,14 @@ def axis_list(axis, rank: int, op_name: str) -> tuple[int, ...] | None:
                             f"dimension(s) [Op:{op_name}]")
         out.append(a % rank if rank else 0)
     return tuple(out)
+
+
+def static_shape(t) -> tuple:
+    """The shape as a tuple (None for unknown dims); cheap for eager tensors."""
+    v = getattr(t, "_value", None)
+    if v is not None:
+        return v.shape
+    dims = t.shape._dims
+    if dims is None:
+        raise ValueError(f"the rank of {t!r} is unknown here")
+    return dims

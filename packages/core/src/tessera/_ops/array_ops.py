@@ -12,7 +12,7 @@ from tessera._framework.execute import execute
 from tessera._framework.op import Sample, declare, not_differentiable
 from tessera._framework.tensor import Tensor
 from tessera._ops import _rules, _samples
-from tessera._ops._args import tensor
+from tessera._ops._args import static_shape, tensor
 
 _NOATTRS: dict = {}
 
@@ -220,7 +220,7 @@ def _sum_to_shape_onnx(b, x, shape):
 
 def sum_to_shape(x, shape):
     """Sum ``x`` over broadcast axes down to ``shape`` (the gradient of broadcasting)."""
-    return execute(SUM_TO_SHAPE, (tensor(x),), {"shape": tuple(int(d) for d in shape)})
+    return execute(SUM_TO_SHAPE, (tensor(x),), {"shape": tuple(shape)})
 
 
 def _broadcast_to_kernel(x, shape):
@@ -236,7 +236,7 @@ BROADCAST_TO = declare("BroadcastTo", _broadcast_to_kernel,
 
 @BROADCAST_TO.def_grad
 def _broadcast_to_grad(ctx, dy):
-    return (sum_to_shape(dy, _shape_tuple(ctx.inputs[0])),)
+    return (sum_to_shape(dy, static_shape(ctx.inputs[0])),)
 
 
 BROADCAST_TO.def_onnx(lambda b, x, shape: b.op("Expand", x, b.ints(shape)))

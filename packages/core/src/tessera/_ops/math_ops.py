@@ -6,6 +6,7 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
+from tessera._framework.tensor import EagerTensor
 from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
 from tessera._ops import _rules, _samples
 from tessera._ops._args import (
@@ -14,10 +15,12 @@ from tessera._ops._args import (
     REAL,
     check_dtype,
     same_dtype,
+    static_shape,
     tensor,
 )
 
 _NOATTRS: dict = {}
+_EAGER = EagerTensor
 
 
 def _binary(op, x, y):
@@ -32,12 +35,35 @@ def _unary(op, x, allowed=None):
     return execute(op, (x,), _NOATTRS)
 
 
+def _dtype_set(names) -> frozenset:
+    return frozenset(_dtypes.as_dtype(n) for n in names)
+
+
+def _make_binary(op, allowed=None, doc=""):
+    """A public binary function with an identity-check fast path for two eager tensors of
+    one allowed dtype (the common case); everything else takes the converting path."""
+    ok = _dtype_set(allowed if allowed is not None else NUMERIC | {"bool", "string"})
+
+    def fn(x, y, name=None):
+        if type(x) is _EAGER and type(y) is _EAGER:
+            dt = x._dtype
+            if dt is y._dtype and dt in ok:
+                return execute(op, (x, y), _NOATTRS)
+        x, y = same_dtype(op.name, x, y)
+        if allowed is not None:
+            check_dtype(op.name, x, allowed)
+        return execute(op, (x, y), _NOATTRS)
+
+    fn.__doc__ = doc
+    return fn
+
+
 def unbroadcast(g, x):
     """Sum ``g`` down to ``x``'s shape (the gradient of broadcasting)."""
     from tessera._ops import array_ops
 
-    gs, xs = g.shape, x.shape
-    if gs == xs:
+    xs = static_shape(x)
+    if static_shape(g) == xs:
         return g
     return array_ops.sum_to_shape(g, xs)
 
@@ -51,8 +77,15 @@ def _string_add(x, y):
     return np.char.add(x.astype(bytes), y.astype(bytes)).astype(object)
 
 
+_ADD_OK = _dtype_set(NUMERIC)
+
+
 def add(x, y, name=None):
     """``tf.math.add``: x + y with broadcasting (strings concatenate)."""
+    if type(x) is _EAGER and type(y) is _EAGER:
+        dt = x._dtype
+        if dt is y._dtype and dt in _ADD_OK:
+            return execute(ADD, (x, y), _NOATTRS)
     x, y = same_dtype("AddV2", x, y)
     if x._dtype is _dtypes.string:
         return execute(STRING_ADD, (x, y), _NOATTRS)
@@ -78,9 +111,7 @@ SUB = declare("Sub", np.subtract, infer=_rules.broadcast, samples=lambda: _sampl
     ("float32", "float64", "int64")))
 
 
-def subtract(x, y, name=None):
-    """``tf.math.subtract``."""
-    return _binary(SUB, x, y)
+subtract = _make_binary(SUB, NUMERIC, "``tf.math.subtract``.")
 
 
 @SUB.def_grad
@@ -95,9 +126,7 @@ MUL = declare("Mul", np.multiply, infer=_rules.broadcast, samples=lambda: _sampl
     ("float32", "float64", "int32", "complex128")))
 
 
-def multiply(x, y, name=None):
-    """``tf.math.multiply``."""
-    return _binary(MUL, x, y)
+multiply = _make_binary(MUL, NUMERIC, "``tf.math.multiply``.")
 
 
 @MUL.def_grad

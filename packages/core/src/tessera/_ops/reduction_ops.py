@@ -7,8 +7,8 @@ import numpy as np
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
 from tessera._framework.op import Sample, declare, not_differentiable
-from tessera._ops import _rules, _samples
-from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, tensor
+from tessera._ops import _rules, _samples, array_ops, math_ops
+from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, static_shape, tensor
 
 
 def _reduce_samples(dtypes=("float32", "float64"), grad=True, low=-2.0, high=2.0):
@@ -68,30 +68,23 @@ MIN = _declare_reduce("Min", lambda x, axis, keepdims: np.min(x, axis=axis, keep
 
 def _keepdims_grad(dy, ctx):
     """Reshape ``dy`` so it broadcasts against the input (restore reduced axes as 1)."""
-    from tessera._ops import array_ops
-
-    x = ctx.inputs[0]
-    shape = tuple(x.shape.as_list())
+    shape = static_shape(ctx.inputs[0])
     axis, keepdims = ctx.attrs["axis"], ctx.attrs["keepdims"]
     if not keepdims:
         axes = range(len(shape)) if axis is None else axis
         kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
-        dy = array_ops.reshape(dy, kept)
+        dy = execute(array_ops.RESHAPE, (dy,), {"shape": kept})  # consistent by construction
     return dy, shape
 
 
 @SUM.def_grad
 def _sum_grad(ctx, dy):
-    from tessera._ops import array_ops
-
     dy, shape = _keepdims_grad(dy, ctx)
-    return (array_ops.broadcast_to(dy, shape),)
+    return (execute(array_ops.BROADCAST_TO, (dy,), {"shape": shape}),)
 
 
 @MEAN.def_grad
 def _mean_grad(ctx, dy):
-    from tessera._ops import array_ops, math_ops
-
     dy, shape = _keepdims_grad(dy, ctx)
     x = ctx.inputs[0]
     n = max(1, x.shape.num_elements() // max(1, ctx.outputs[0].shape.num_elements()))
@@ -100,8 +93,6 @@ def _mean_grad(ctx, dy):
 
 @PROD.def_grad
 def _prod_grad(ctx, dy):
-    from tessera._ops import array_ops, math_ops
-
     dy, shape = _keepdims_grad(dy, ctx)
     y = ctx.outputs[0]
     if not ctx.attrs["keepdims"]:
@@ -113,8 +104,6 @@ def _prod_grad(ctx, dy):
 
 
 def _minmax_grad(ctx, dy):
-    from tessera._ops import array_ops, math_ops
-
     dy, shape = _keepdims_grad(dy, ctx)
     y = ctx.outputs[0]
     if not ctx.attrs["keepdims"]:
