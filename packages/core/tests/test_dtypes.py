@@ -7,6 +7,7 @@ import TensorFlow.
 from __future__ import annotations
 
 import builtins
+import collections
 import copy
 import pickle
 import sys
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 
 from tessera import dtypes
 from tessera._framework import bfloat16 as bf16
-from tessera._framework.tensor_shape import Dimension
+from tessera._framework.tensor_shape import Dimension, TensorShape
 
 try:
     import ml_dtypes
@@ -244,7 +245,7 @@ def test_dtype_constructor():
     assert dtypes.DType(np.int64(3)) is dtypes.int32
     with pytest.raises(TypeError, match=r"^100 does not correspond to a valid tensorflow::DataType$"):
         dtypes.DType(100)
-    with pytest.raises(TypeError, match="^0 does not correspond"):
+    with pytest.raises(TypeError, match=r"^0 does not correspond"):
         dtypes.DType(0)
     with pytest.raises(ValueError, match="invalid literal for int"):
         dtypes.DType("float32")
@@ -267,9 +268,11 @@ def test_equality(other, equal):
 
 
 def test_equality_other_dtypes():
-    assert dtypes.string == object and dtypes.string == np.bytes_ and dtypes.string == "string"
-    assert dtypes.string != bytes
-    assert dtypes.bool == bool and dtypes.int64 != int and dtypes.int64 == np.int_
+    # Comparing with types is the point here.
+    assert dtypes.string == object and dtypes.string == np.bytes_  # noqa: E721
+    assert dtypes.string == "string" and dtypes.string != bytes  # noqa: E721
+    assert dtypes.bool == bool and dtypes.int64 != int  # noqa: E721
+    assert dtypes.int64 == np.int_
     assert dtypes.float16 == "half" and dtypes.float64 == "double"
     assert dtypes.int32 == np.int32(3)  # enum 3
     assert dtypes.bfloat16 != np.float32  # even when bfloat16 is stored as float32
@@ -298,7 +301,7 @@ def test_immutable_and_interned_across_copies():
 
 
 def test_numpy_does_not_take_dtypes():
-    with pytest.raises(TypeError, match="Cannot interpret 'tf.float32' as a data type"):
+    with pytest.raises(TypeError, match=r"Cannot interpret 'tf\.float32' as a data type"):
         np.dtype(dtypes.float32)
 
 
@@ -529,6 +532,33 @@ def test_inference_consumes_iterables_only_where_sequences_belong():
     # TF reads any iterable in a sequence slot after the first; the first slot sets the shape.
     assert _result([[1, 2], (x for x in [3, 4])]) == ("int32", (2, 2))
     assert _result([(x for x in [3, 4])])[0] is ValueError
+
+
+def test_inference_sequence_protocol():
+    # TF treats anything indexable and sized, except dicts and strings, as a sequence.
+    class Pair:
+        def __getitem__(self, i):
+            if i >= 2:
+                raise IndexError(i)
+            return i + 1
+
+        def __len__(self):
+            return 2
+
+    assert _result(Pair()) == ("int32", (2,))
+    assert _result([Pair(), Pair()]) == ("int32", (2, 2))
+    assert _result(bytearray(b"ab")) == ("int32", (2,))
+    assert _result(collections.UserDict({0: 5})) == ("int32", (1,))
+    assert _result([collections.deque([1, 2])]) == ("int32", (1, 2))
+    assert _result([[1, 2], TensorShape([2, 3])]) == ("int32", (2, 2))
+
+    class MyDict(dict):
+        pass
+
+    assert _result(MyDict({0: 1})) == (ValueError, (
+        "Attempt to convert a value ({0: 1}) with an unsupported type "
+        f"({MyDict!r}) to a Tensor."))
+    assert _result([1, MyDict({0: 1})]) == MIXED
 
 
 def test_inference_large_nested_list_is_fast_enough():

@@ -53,7 +53,7 @@ def test_subclass(name, code):
     assert cls.__doc__
 
     e = cls("node", None, "msg")
-    assert e.error_code == code == getattr(errors, [k for k, v in CODES.items() if v == code][0])
+    assert e.error_code == code == getattr(errors, next(k for k, v in CODES.items() if v == code))
     assert (e.message, e.node_def, e.op, e.experimental_payloads) == ("msg", "node", None, {})
     assert str(e) == "msg"
     assert repr(e) == f"{name}()" and e.args == ()  # TF passes nothing to Exception
@@ -160,7 +160,7 @@ TB3 = [("a.py", 1, "an", "a()"), ("g.py", 5, "gn", "y()"), ("h.py", 7, "hn", "z(
 F = '  File "f.py", line 3, in fn\n    x = 1\n'
 G = '  File "g.py", line 5, in gn\n    y()\n'
 H = '  File "h.py", line 7, in hn\n    z()\n'
-I = '  File "i.py", line 9, in in_\n    w()\n'  # noqa: E741
+I = '  File "i.py", line 9, in in_\n    w()\n'
 K = '  File "k.py", line 1, in kn\n    q()\n'
 L = '  File "l.py", line 2, in ln\n    r()\n'
 A = '  File "a.py", line 1, in an\n    a()\n'

@@ -1,3 +1,4 @@
+# ruff: noqa: E711, F507, UP031 - the tables run such expressions (x == None, 'x' % d) on purpose
 """TensorShape and Dimension, against TensorFlow 2.21's behaviour.
 
 The tables below hold expressions and what TensorFlow 2.21 gave for them (the value's repr

@@ -1,3 +1,4 @@
+# ruff: noqa: E711 - the tables compare with None on purpose, as TF code does
 """TensorSpec, against TensorFlow 2.21's behaviour.
 
 SPEC_CASES holds expressions and what TensorFlow 2.21 gave for them (the value's repr and
@@ -820,7 +821,7 @@ def test_from_tensor():
         shape = TensorShape([None])
         dtype = tf_dtypes.int64
 
-        class op:  # noqa: N801
+        class op:
             name = "x"
 
     assert TensorSpec.from_tensor(GraphTensor()) == TensorSpec([None], tf_dtypes.int64, "x")

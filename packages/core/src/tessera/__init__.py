@@ -13,6 +13,7 @@ from tessera._autodiff.tape import GradientTape, UnconnectedGradients
 from tessera._framework import nest
 from tessera._framework import tensor_operators as _tensor_operators
 from tessera._framework.context import executing_eagerly
+from tessera._framework.device import device
 from tessera._framework.convert import constant, convert_to_tensor, is_tensor
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_shape import TensorShape

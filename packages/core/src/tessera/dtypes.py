@@ -11,7 +11,6 @@ This module defines a constant named ``bool``, so the builtin is spelled ``built
 from __future__ import annotations
 
 import builtins
-import collections.abc
 import math
 
 import numpy as np
@@ -50,9 +49,6 @@ __all__ = [
     "variant",
 ]
 
-# enum -> (name, kind, size in bytes, NumPy type). Kinds: b bool, i/u signed/unsigned
-# integer, f floating, c complex, s string, q quantized, r handle (resource, variant).
-# Enum numbers are TensorFlow's DataType values, so they survive a trip through its protos.
 
 
 def __dir__() -> list[str]:
@@ -60,6 +56,9 @@ def __dir__() -> list[str]:
     return sorted([*__all__, *(n for n in globals() if n.startswith("__"))])
 
 
+# enum -> (name, kind, size in bytes, NumPy type). Kinds: b bool, i/u signed/unsigned
+# integer, f floating, c complex, s string, q quantized, r handle (resource, variant).
+# Enum numbers are TensorFlow's DataType values, so they survive a trip through its protos.
 _SPECS: dict[int, tuple[str, str, int, object]] = {
     1: ("float32", "f", 4, np.float32),
     2: ("float64", "f", 8, np.float64),
@@ -527,9 +526,11 @@ def _accept_array(target: DType, arr: np.ndarray) -> DType:
 
 
 def _is_sequence(x) -> builtins.bool:
+    # Python's sequence check, as TF uses it: indexable and sized, but not a dict and not
+    # a string (TF reads strings as scalars first).
     if isinstance(x, list | tuple | range | np.ndarray):
         return True
-    if isinstance(x, str | bytes | bytearray | collections.abc.Mapping):
+    if isinstance(x, str | bytes | dict):
         return False
     t = type(x)
     return hasattr(t, "__getitem__") and hasattr(t, "__len__")

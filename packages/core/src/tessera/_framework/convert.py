@@ -11,7 +11,7 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework import bfloat16 as _bf16
-from tessera._framework.context import context
+from tessera._framework.context import CPU_DEVICE_NAME, context
 from tessera._framework.tensor import EagerTensor, Tensor
 
 _new = object.__new__
@@ -33,11 +33,18 @@ def dtype_of_array(array: np.ndarray) -> _dtypes.DType:
 
 
 def wrap(array: np.ndarray, dtype: _dtypes.DType, device: str | None = None) -> EagerTensor:
-    """Make an EagerTensor from an array already of the right NumPy dtype (no checks)."""
+    """Make an EagerTensor from a buffer already of the right dtype (no checks). Without
+    ``device``, a host array goes to the current device (moved there if not the CPU)."""
     t = _new(_EAGER)
+    if device is None:
+        device = context.device_name
+        if device is not CPU_DEVICE_NAME and device != CPU_DEVICE_NAME:
+            from tessera._framework.device import from_host
+
+            array = from_host(array, device)
     t._value = array
     t._dtype = dtype
-    t._device = device or context.device_name
+    t._device = device
     return t
 
 

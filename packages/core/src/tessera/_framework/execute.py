@@ -16,6 +16,7 @@ from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework import bfloat16 as _bf16
 from tessera._framework.context import context
+from tessera._framework.device import state as _device_state
 from tessera._framework.convert import wrap
 from tessera._framework.tensor import EagerTensor as _EagerTensor
 from tessera._framework.op import CORE_OPS, Op
@@ -50,12 +51,17 @@ if _refresh_tables not in GLOBAL_LISTENERS:
 
 def resolve_kernel(op: Op, device_type: str):
     """Slow path of dispatch: load plugins if needed; fall back to the CPU with a warning."""
+    return resolve_kernel_and_device(op, device_type)[0]
+
+
+def resolve_kernel_and_device(op: Op, device_type: str):
+    """(kernel, device type it runs on): the device's own, else the CPU's (warned once)."""
     from tessera._plugins.manager import registry
 
     registry()  # loads plugins once; the listener fills op.kernels
     kernel = op.kernels.get(device_type)
     if kernel is not None:
-        return kernel
+        return kernel, device_type
     cpu = op.kernels.get("CPU")
     if cpu is None:
         raise errors.NotFoundError(
@@ -65,8 +71,8 @@ def resolve_kernel(op: Op, device_type: str):
         _warned_fallback.add((op.name, device_type))
         warnings.warn(f"op {op.name} has no kernel for device type {device_type}; running it "
                       f"on the CPU (this warning is shown once per op)", RuntimeWarning,
-                      stacklevel=3)
-    return cpu
+                      stacklevel=4)
+    return cpu, "CPU"
 
 
 def _fail(op: Op, exc: Exception):
@@ -84,6 +90,8 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     ctx = context
     if ctx.graph is not None:
         return ctx.graph.add_op(op, inputs, attrs)
+    if _device_state["multi_device"]:
+        return _execute_placed(op, inputs, attrs, ctx)
     kernel = op.kernels.get(ctx.device_type)
     if kernel is None:
         kernel = resolve_kernel(op, ctx.device_type)
@@ -122,3 +130,34 @@ def execute(op: Op, inputs: tuple, attrs: dict):
         for tape in ctx.tapes:
             tape._record(op, inputs, attrs, results)
     return results
+
+
+def _execute_placed(op: Op, inputs: tuple, attrs: dict, ctx):
+    """Dispatch once non-CPU devices are in use: inputs are moved to where the op runs."""
+    from tessera._framework import device as _device
+
+    kernel = op.kernels.get(ctx.device_type)
+    run_type = ctx.device_type
+    if kernel is None:
+        kernel, run_type = resolve_kernel_and_device(op, ctx.device_type)
+    run_name = ctx.device_name if run_type == ctx.device_type else _device.full_name("CPU", 0)
+    values = _device.values_on(inputs, run_name)
+    try:
+        out = kernel(*values, **attrs)
+    except (ValueError, IndexError, TypeError, ArithmeticError, MemoryError,
+            np.linalg.LinAlgError, errors.OpError) as exc:
+        raise _fail(op, exc) from None
+    rule = op.dtype_rule
+    multi = op.num_outputs != 1
+    outs = out if multi else (out,)
+    if rule is None:
+        dts = (inputs[0]._dtype,) * len(outs)
+    else:
+        dts = rule([t._dtype for t in inputs], attrs)
+        dts = dts if multi else (dts,)
+    results = tuple(wrap(o if run_type != "CPU" else np.asarray(o), d, run_name)
+                    for o, d in zip(outs, dts))
+    if ctx.tapes:
+        for tape in ctx.tapes:
+            tape._record(op, inputs, attrs, results)
+    return results if multi else results[0]

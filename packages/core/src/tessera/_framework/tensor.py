@@ -14,6 +14,7 @@ from tessera._framework.tensor_shape import TensorShape
 
 
 _new_shape = object.__new__
+_CPU = "/job:localhost/replica:0/task:0/device:CPU:0"
 
 
 class Tensor:
@@ -112,30 +113,38 @@ class EagerTensor(Tensor):
     def backing_device(self) -> str:
         return self._device
 
+    def _host(self) -> np.ndarray:
+        """The value in host memory (moved from its device when it lives elsewhere)."""
+        if self._device is _CPU or self._device == _CPU:
+            return self._value
+        from tessera._framework.device import to_host
+
+        return to_host(self._value, self._device)
+
     def numpy(self):
         """A copy of the value as a NumPy array; a 0-d tensor gives a NumPy scalar."""
-        v = self._value
+        v = self._host()
         return v[()] if v.ndim == 0 else v.copy()
 
     def _numpy(self) -> np.ndarray:
-        return self._value
+        return self._host()
 
     def __array__(self, dtype=None, copy=None):
-        v = self._value
+        v = self._host()
         if dtype is not None and v.dtype != dtype:
             return v.astype(dtype)
         return v.copy() if copy else v
 
     def __str__(self) -> str:
-        return (f"tf.Tensor({_numpy_text(self._value, False)}, "
+        return (f"tf.Tensor({_numpy_text(self._host(), False)}, "
                 f"shape={self.shape}, dtype={self._dtype.name})")
 
     def __repr__(self) -> str:
         return (f"<tf.Tensor: shape={self.shape}, dtype={self._dtype.name}, "
-                f"numpy={_numpy_text(self._value, True)}>")
+                f"numpy={_numpy_text(self._host(), True)}>")
 
     def __bool__(self) -> bool:
-        return bool(self._value)
+        return bool(self._host())
 
     def __len__(self) -> int:
         if self._value.ndim == 0:
@@ -147,27 +156,27 @@ class EagerTensor(Tensor):
             raise TypeError("Cannot iterate over a scalar tensor.")
         from tessera._framework.convert import wrap
 
-        dtype, device = self._dtype, self._device
-        for row in self._value:
-            yield wrap(np.asarray(row), dtype, device)
+        dtype = self._dtype
+        for row in self._host():
+            yield wrap(np.asarray(row), dtype)
 
     def __float__(self) -> float:
-        return float(self._value)
+        return float(self._host())
 
     def __int__(self) -> int:
-        return int(self._value)
+        return int(self._host())
 
     def __index__(self) -> int:
         if not self._dtype.is_integer:
             raise TypeError(f"Only integer tensors can be used as an index, got {self._dtype.name}")
-        return int(self._value)
+        return int(self._host())
 
     def __complex__(self) -> complex:
-        return complex(self._value)
+        return complex(self._host())
 
     def __format__(self, spec: str) -> str:
         if self._value.ndim == 0:
-            return format(self._value.item(), spec)
+            return format(self._host().item(), spec)
         return format(str(self), spec)
 
     def __copy__(self):
@@ -178,7 +187,7 @@ class EagerTensor(Tensor):
 
     def __reduce__(self):
         # No pickle in Tessera's formats; but copy/multiprocessing of a plain value is fine.
-        return (_rebuild, (self._value, self._dtype.name))
+        return (_rebuild, (self._host(), self._dtype.name))
 
 
 def _rebuild(value, dtype_name):
