@@ -9,11 +9,20 @@ _install_finders()
 # The op library fills the public API table; operators attach once ops exist.
 import tessera._ops
 from tessera import _api
+from tessera._autodiff.custom_gradient import custom_gradient, gradients, recompute_grad
 from tessera._autodiff.tape import GradientTape, UnconnectedGradients
 from tessera._framework import nest
 from tessera._framework import tensor_operators as _tensor_operators
 from tessera._framework.context import executing_eagerly
 from tessera._framework.device import device
+from tessera._framework.module import Module
+from tessera._framework.name_scope import name_scope
+from tessera._framework.variable import (
+    Variable,
+    VariableAggregation,
+    VariableSynchronization,
+)
+from tessera._framework.variable import _install_operators as _install_variable_operators
 from tessera._framework.convert import constant, convert_to_tensor, is_tensor
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_shape import TensorShape
@@ -49,6 +58,7 @@ from tessera.dtypes import (
 )
 
 _tensor_operators.install()
+_install_variable_operators()
 _api.fill_module(globals(), "")
 del _tensor_operators
 

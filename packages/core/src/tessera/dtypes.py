@@ -385,6 +385,15 @@ _OVERFLOW_AT = {
 _INT32_MIN, _INT32_MAX = -(2**31), 2**31 - 1
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
+# isinstance() takes tuples faster than `A | B` unions, which are rebuilt at every call.
+_INTEGERS = (builtins.int, np.integer)
+_COMPLEXES = (builtins.complex, np.complexfloating)
+_STRINGS = (str, bytes)  # includes np.str_ and np.bytes_
+_ARRAYS = (np.ndarray, np.generic)
+_LISTS = (list, tuple)
+_SEQUENCES = (list, tuple, range, np.ndarray)
+_NOT_SEQUENCES = (str, bytes, dict)
+
 
 def _category(x) -> int:
     t = type(x)
@@ -396,15 +405,15 @@ def _category(x) -> int:
         return _FLOAT
     if isinstance(x, np.bool_):
         return _NPBOOL
-    if isinstance(x, builtins.int | np.integer):
+    if isinstance(x, _INTEGERS):
         return _INT
     if isinstance(x, np.floating):
         return {np.float16: _F16, np.float32: _F32, np.float64: _F64}.get(t, _FLOAT)
     if isinstance(x, builtins.float):
         return _FLOAT
-    if isinstance(x, builtins.complex | np.complexfloating):
+    if isinstance(x, _COMPLEXES):
         return _COMPLEX
-    if isinstance(x, str | bytes):  # includes np.str_ and np.bytes_
+    if isinstance(x, _STRINGS):
         return _STRING
     if isinstance(x, _Dimension) and x.value is not None:
         return _DIM  # an integer to TF's integer conversion only
@@ -528,9 +537,9 @@ def _accept_array(target: DType, arr: np.ndarray) -> DType:
 def _is_sequence(x) -> builtins.bool:
     # Python's sequence check, as TF uses it: indexable and sized, but not a dict and not
     # a string (TF reads strings as scalars first).
-    if isinstance(x, list | tuple | range | np.ndarray):
+    if isinstance(x, _SEQUENCES):
         return True
-    if isinstance(x, str | bytes | dict):
+    if isinstance(x, _NOT_SEQUENCES):
         return False
     t = type(x)
     return hasattr(t, "__getitem__") and hasattr(t, "__len__")
@@ -550,10 +559,11 @@ def _accept_flat(target: DType, items: list | tuple) -> DType:
         t = kinds.pop()
         if t is builtins.float and (target is int32 or target is int64):
             raise _ToFloat
-        if t is builtins.float and target.is_floating:
-            finite = [v for v in items if v - v == 0.0]  # drops inf and nan
-            if finite:
-                _check_float(target, max(map(abs, finite)))
+        if t is builtins.float and target._kind == "f":
+            if max(map(abs, items)) >= _OVERFLOW_AT[target]:  # rare: look closer
+                finite = [v for v in items if v - v == 0.0]  # drops inf and nan
+                if finite:
+                    _check_float(target, max(map(abs, finite)))
             return target
         if t is builtins.int and target is not bool and target is not string:
             target = _accept(target, min(items))
@@ -569,7 +579,7 @@ def _accept_flat(target: DType, items: list | tuple) -> DType:
 def _dtype_of_numpy(arr: np.ndarray) -> DType:
     if arr.dtype.kind == "O":
         for x in arr.flat:
-            if not isinstance(x, str | bytes):
+            if not isinstance(x, _STRINGS):
                 raise ValueError(
                     "Failed to convert a NumPy array to a Tensor "
                     f"(Unsupported object type {type(x).__name__})."
@@ -587,6 +597,62 @@ def _dtype_of_numpy(arr: np.ndarray) -> DType:
     raise ValueError(f"Failed to convert a NumPy array to a Tensor (Unsupported numpy type: NPY_{npy}).")
 
 
+def _scalar_dtype(value) -> DType | None:
+    """The dtype of a plain Python scalar (the most common value), or None for anything else."""
+    t = type(value)
+    if t is builtins.float:
+        _check_float(float32, value)
+        return float32
+    if t is builtins.int:
+        if _INT32_MIN <= value <= _INT32_MAX:
+            return int32
+        if _INT64_MIN <= value <= _INT64_MAX:
+            return int64
+        raise ValueError(_INT_RANGE)
+    if t is builtins.bool:
+        return bool
+    if t is str or t is bytes:
+        return string
+    if t is builtins.complex:
+        return complex128
+    return None
+
+
+def _walk(x, shape: tuple[int, ...], depth: int, target: DType) -> DType:
+    """Check ``x``, found at ``depth``, against ``shape`` and the dtype found so far."""
+    if depth == len(shape):
+        return _accept(target, _scalar(x))
+    if isinstance(x, np.ndarray) and x.ndim > 0:
+        return _walk_array(x, shape, depth, target)
+    if not isinstance(x, _LISTS):
+        try:  # any iterable fills a sequence slot, as TF's PySequence_Fast does
+            x = list(x)
+        except TypeError:
+            raise ValueError(_RAGGED) from None
+    if len(x) != shape[depth]:
+        raise ValueError(_RAGGED)
+    if depth == len(shape) - 1:
+        return _accept_flat(target, x)
+    for item in x:
+        target = _walk(item, shape, depth + 1, target)
+    return target
+
+
+def _walk_array(arr: np.ndarray, shape: tuple[int, ...], depth: int, target: DType) -> DType:
+    """``_walk`` for a NumPy array inside a Python sequence, checked as a block."""
+    expected = shape[depth:]
+    for have, want in zip(arr.shape, expected):
+        if have != want:
+            raise ValueError(_RAGGED)
+        if have == 0:
+            return target
+    if arr.ndim < len(expected):
+        raise ValueError(_RAGGED)  # a scalar where a sequence belongs
+    if arr.ndim > len(expected):
+        raise ValueError(_MIXED)  # an array where a scalar belongs
+    return _accept_array(target, arr)
+
+
 def _infer_shape_and_dtype(value) -> tuple[tuple[int, ...], DType]:
     """``(shape, dtype)`` that ``tf.constant(value)`` would give, or TF's ValueError.
 
@@ -595,58 +661,32 @@ def _infer_shape_and_dtype(value) -> tuple[tuple[int, ...], DType]:
     first leaf (int32, float32, bool, complex128 or string), widened as later leaves
     require; empty sequences are float32.
     """
-    if isinstance(value, np.ndarray | np.generic):
+    dtype = _scalar_dtype(value)
+    if dtype is not None:
+        return (), dtype
+    if isinstance(value, _ARRAYS):
         arr = np.asarray(value)
         return arr.shape, _dtype_of_numpy(arr)
-    shape: list[int] = []
+    dims: list[int] = []
     first = _scalar(value)
     while _is_sequence(first):
         n = len(first)
-        shape.append(n)
+        dims.append(n)
         if n == 0:
-            return tuple(shape), float32
+            return tuple(dims), float32
         first = _scalar(first[0])
+    shape = tuple(dims)
     target = _initial_dtype(first)
-    ndim = len(shape)
-
-    def walk(x, depth: int, target: DType) -> DType:
-        if depth == ndim:
-            return _accept(target, _scalar(x))
-        if isinstance(x, np.ndarray) and x.ndim > 0:
-            return walk_array(x, depth, target)
-        if not isinstance(x, list | tuple):
-            try:  # any iterable fills a sequence slot, as TF's PySequence_Fast does
-                x = list(x)
-            except TypeError:
-                raise ValueError(_RAGGED) from None
-        if len(x) != shape[depth]:
-            raise ValueError(_RAGGED)
-        if depth == ndim - 1:
-            return _accept_flat(target, x)
-        for item in x:
-            target = walk(item, depth + 1, target)
-        return target
-
-    def walk_array(arr: np.ndarray, depth: int, target: DType) -> DType:
-        expected = shape[depth:]
-        for have, want in zip(arr.shape, expected):
-            if have != want:
-                raise ValueError(_RAGGED)
-            if have == 0:
-                return target
-        if arr.ndim < len(expected):
-            raise ValueError(_RAGGED)  # a scalar where a sequence belongs
-        if arr.ndim > len(expected):
-            raise ValueError(_MIXED)  # an array where a scalar belongs
-        return _accept_array(target, arr)
-
     try:
-        target = walk(value, 0, target)
+        target = _walk(value, shape, 0, target)
     except _ToFloat:
-        target = walk(value, 0, float32)
-    return tuple(shape), target
+        target = _walk(value, shape, 0, float32)
+    return shape, target
 
 
 def _default_dtype_for_python_value(value) -> DType:
     """The dtype ``tf.constant(value)`` gives a Python or NumPy value without a dtype."""
+    dtype = _scalar_dtype(value)
+    if dtype is not None:
+        return dtype
     return _infer_shape_and_dtype(value)[1]

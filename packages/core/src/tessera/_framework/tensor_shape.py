@@ -38,6 +38,10 @@ def _dim_value(value) -> int | None:
     return v
 
 
+def _is_plain_dim(d) -> bool:
+    return type(d) is int and d >= 0
+
+
 class Dimension:
     """One dimension of a shape: a non-negative int, or unknown (``value is None``).
 
@@ -210,7 +214,10 @@ class TensorShape:
         elif isinstance(dims, TensorShape):
             self._dims = dims._dims
         elif isinstance(dims, list | tuple):
-            self._dims = tuple(_dim_value(d) for d in dims)
+            if all(map(_is_plain_dim, dims)):  # the common case (NumPy shapes), kept fast
+                self._dims = tuple(dims)
+            else:
+                self._dims = tuple(_dim_value(d) for d in dims)
         else:
             try:
                 items = iter(dims)

@@ -24,9 +24,10 @@ def _shape_and_dtype(value) -> tuple[TensorShape, _dtypes.DType] | None:
 
 
 class TensorSpec:
-    """Describes a tensor: ``TensorSpec(shape, dtype=tf.float32, name=None)``."""
+    """Describes a tensor: ``TensorSpec(shape, dtype=tf.float32, name=None)``.
 
-    __slots__ = ("_dtype", "_name", "_shape")
+    ``shape``, ``dtype`` and ``name`` are read-only; like TF's, a spec takes other attributes.
+    """
 
     def __init__(self, shape, dtype=_dtypes.float32, name: str | None = None) -> None:
         self._shape = as_shape(shape)
