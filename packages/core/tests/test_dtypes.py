@@ -618,6 +618,16 @@ def test_numbers_after_a_float_give_float32(items):
     assert _result(value) == ("float32", (len(value),))
 
 
+@given(st.lists(st.one_of(st.floats(), st.sampled_from([1e39, -3.5e38, 3.4e38, np.nan, np.inf])),
+                min_size=1, max_size=6), st.booleans())
+def test_python_floats_out_of_float32_range(items, nested):
+    # A finite float that rounds to infinity in float32 is an error; inf and nan are not.
+    overflow = any(abs(v) >= 3.4028235677973366e38 and np.isfinite(v) for v in items)
+    value = [items, items] if nested else items
+    shape = (2, len(items)) if nested else (len(items),)
+    assert _result(value) == (FLOAT_RANGE if overflow else ("float32", shape))
+
+
 @given(st.sampled_from([np.int8, np.uint16, np.int32, np.int64, np.float16, np.float32,
                         np.float64, np.complex64, np.complex128, np.bool_]),
        st.lists(st.integers(0, 3), max_size=3))

@@ -560,7 +560,7 @@ def _accept_flat(target: DType, items: list | tuple) -> DType:
         if t is builtins.float and (target is int32 or target is int64):
             raise _ToFloat
         if t is builtins.float and target._kind == "f":
-            if max(map(abs, items)) >= _OVERFLOW_AT[target]:  # rare: look closer
+            if not max(map(abs, items)) < _OVERFLOW_AT[target]:  # rare (or NaN): look closer
                 finite = [v for v in items if v - v == 0.0]  # drops inf and nan
                 if finite:
                     _check_float(target, max(map(abs, finite)))

@@ -7,6 +7,8 @@ import functools
 import re
 from collections.abc import Mapping
 
+from tessera._checkpoint.deferred import DEFERRED as _DEFERRED
+from tessera._checkpoint.deferred import on_attribute_set
 from tessera._framework.name_scope import name_scope as _name_scope
 from tessera._framework.tensor import Tensor
 
@@ -41,6 +43,11 @@ class Module:
         with _name_scope(name) as scope:
             self._scope_name = scope
         self._outer_prefix = current_prefix()
+
+    def __setattr__(self, name: str, value) -> None:
+        object.__setattr__(self, name, value)
+        if _DEFERRED:  # a checkpoint restore is waiting for this attribute
+            on_attribute_set(self, name, value)
 
     @property
     def name(self) -> str:

@@ -204,7 +204,11 @@ def dimension_value(dimension):
 
 
 class TensorShape:
-    """The (possibly partially known) shape of a tensor."""
+    """The (possibly partially known) shape of a tensor.
+
+    Immutable and hashable; unlike TF's, it takes no extra attributes (it is built for
+    every ``tensor.shape``, so it is kept small).
+    """
 
     __slots__ = ("_dims",)
 
@@ -213,7 +217,7 @@ class TensorShape:
             self._dims = None
         elif isinstance(dims, TensorShape):
             self._dims = dims._dims
-        elif isinstance(dims, list | tuple):
+        elif isinstance(dims, (list, tuple)):  # a tuple: faster than a `list | tuple` union
             if all(map(_is_plain_dim, dims)):  # the common case (NumPy shapes), kept fast
                 self._dims = tuple(dims)
             else:

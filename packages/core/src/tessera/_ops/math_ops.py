@@ -424,11 +424,13 @@ COS, cos = _declare_unary("Cos", np.cos, lambda c, dy: multiply(dy, negative(sin
 RECIPROCAL, reciprocal = _declare_unary(
     "Reciprocal", lambda x: (1 / x).astype(x.dtype, copy=False),
     lambda c, dy: multiply(dy, negative(square(c.outputs[0]))), "Reciprocal", low=0.5, high=2.0)
+# Samples stay clear of the integer (and half-integer) jumps so finite differences are exact.
 FLOOR, floor = _declare_unary("Floor", np.floor, lambda c, dy: zeros_like_(dy), "Floor",
-                              allowed=FLOATS)
-CEIL, ceil = _declare_unary("Ceil", np.ceil, lambda c, dy: zeros_like_(dy), "Ceil", allowed=FLOATS)
+                              allowed=FLOATS, low=0.1, high=0.4)
+CEIL, ceil = _declare_unary("Ceil", np.ceil, lambda c, dy: zeros_like_(dy), "Ceil", allowed=FLOATS,
+                            low=0.1, high=0.4)
 ROUND, round = _declare_unary(
-    "Round", np.round, lambda c, dy: zeros_like_(dy), "Round",
+    "Round", np.round, lambda c, dy: zeros_like_(dy), "Round", low=0.1, high=0.4,
     extra=[Sample((np.array([0.5, 1.5, 2.5, -0.5, -1.5], np.float32),), grad=False,
                   expected=np.array([0, 2, 2, -0, -2], np.float32))])
 

@@ -1,0 +1,1 @@
+"""Checkpoints: object graph, safe bundle format, state file, manager."""
