@@ -8,13 +8,16 @@ from __future__ import annotations
 import enum
 import warnings
 
+import numpy as np
+
 from tessera import dtypes as _dtypes
 from tessera import errors
-from tessera._ops import array_ops, math_ops
 from tessera._framework import nest
-from tessera._framework.context import context
+from tessera._framework.context import CPU_DEVICE_NAME, context
+from tessera._framework.convert import wrap
 from tessera._framework.op import GradContext, NotDifferentiable
 from tessera._framework.tensor import Tensor
+from tessera._ops import array_ops, math_ops
 
 
 class UnconnectedGradients(enum.Enum):
@@ -152,9 +155,9 @@ class GradientTape:
                                "set of gradients (or jacobians)")
         if self._recording and not self._persistent:
             self._pop()  # TF stops a non-persistent tape on gradient() inside its context
-        unconnected = UnconnectedGradients(
-            unconnected_gradients.value if isinstance(unconnected_gradients, UnconnectedGradients)
-            else unconnected_gradients)
+        unconnected = unconnected_gradients if isinstance(
+            unconnected_gradients, UnconnectedGradients) else UnconnectedGradients(
+            unconnected_gradients)
         flat_targets = nest.flatten(target)
         flat_sources = nest.flatten(sources)
         for s in flat_sources:
@@ -200,7 +203,11 @@ class GradientTape:
                                 f"them), got {type(t).__name__}")
             seed = seeds[i] if seeds is not None and seeds[i] is not None else None
             if seed is None:
-                seed = array_ops.ones_like(t)
+                value = getattr(t, "_value", None)
+                # An eager seed is a constant: no op needed (graph tensors take ones_like).
+                seed = wrap(np.ones(value.shape, value.dtype), t._dtype, t._device) \
+                    if value is not None and t._device == CPU_DEVICE_NAME else \
+                    array_ops.ones_like(t)
             accumulate(t, seed)
         ids = self._ids
         for op, inputs, attrs, outputs in reversed(self._entries):

@@ -1266,3 +1266,862 @@ def _b2s_onnx(b, x, block_shape, crops):
         return y
     return b.op("Slice", y, b.ints([cb for cb, _ in crops]),
                 b.ints([f - ce for f, (_, ce) in zip(full, crops)]), b.ints(range(1, 1 + m)))
+
+
+# ==== public functions ========================================================================
+def _err(op_name: str, msg: str, cls=errors.InvalidArgumentError, suffix=" name: "):
+    return cls(None, None, f"{msg} [Op:{op_name}]{suffix}")
+
+
+def _attr_err(op_name: str, attr: str, value, allowed: list[str]):
+    names = ", ".join(f'"{a}"' for a in allowed)
+    return _err(op_name, f"Value for attr '{attr}' of \"{value}\" is not in the list of allowed "
+                         f"values: {names}\n\t; NodeDef: {{{{node {op_name}}}}}")
+
+
+def _ints(value) -> list[int]:
+    """A list of ints from a list, tuple, NumPy array or tensor."""
+    if isinstance(value, Tensor):
+        value = value.numpy()
+    return [int(v) for v in np.asarray(value).reshape(-1)]
+
+
+def _get_sequence(value, n: int, channel_index: int, name: str) -> list[int]:
+    """TF's expansion of an int or short list into a full-rank list (1 for batch/channel)."""
+    if value is None:
+        return [1] * (n + 2)
+    if isinstance(value, Tensor):
+        value = value.numpy().tolist()
+    if isinstance(value, int | np.integer):
+        value = [int(value)]
+    value = [int(v) for v in value]
+    if len(value) == n + 2:
+        return value
+    if len(value) == 1:
+        value = value * n
+    elif len(value) != n:
+        raise ValueError(f"{name} should be of length 1, {n} or {n + 2}. Received: "
+                         f"{name}={value} of length {len(value)}")
+    if channel_index == 1:
+        return [1, 1, *value]
+    return [1, *value, 1]
+
+
+def _np_list(values) -> str:
+    """How TF prints a small int vector in its Python errors (NumPy style)."""
+    return "[" + " ".join(str(v) for v in values) + "]"
+
+
+def _padding_attrs(op_name: str, padding, rank: int, data_format: str, allow_explicit=True,
+                   allowed=("SAME", "VALID", "EXPLICIT")):
+    """(padding string, flat explicit paddings) with TF's checks and messages."""
+    if isinstance(padding, list | tuple) or (isinstance(padding, Tensor) and
+                                             padding.dtype != _dtypes.string):
+        if not allow_explicit:
+            raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+        pairs = padding.numpy().tolist() if isinstance(padding, Tensor) else padding
+        if len(pairs) != rank:
+            raise ValueError(f"When padding is a list, it must be of size {rank}. Received: "
+                             f"padding={pairs} of size {len(pairs)}")
+        flat = []
+        for p in pairs:
+            p = list(p)
+            if len(p) != 2:
+                raise ValueError(f"When padding is a list, each element of padding must be a "
+                                 f"list/tuple of size 2. Received: padding={pairs} with element "
+                                 f"{p} of size {len(p)}")
+            flat += [int(p[0]), int(p[1])]
+        axes = _spatial_axes(data_format, rank)
+        if any(flat[2 * a] or flat[2 * a + 1] for a in range(rank) if a not in axes):
+            raise _err(op_name, "Nonzero explicit padding in the batch or depth dimensions is "
+                                "not supported")
+        if any(v < 0 for v in flat):
+            raise _err(op_name, "All elements of explicit_paddings must be nonnegative")
+        return "EXPLICIT", tuple(flat)
+    if isinstance(padding, bytes):
+        padding = padding.decode()
+    if padding not in allowed or padding == "EXPLICIT":
+        if padding == "EXPLICIT" and "EXPLICIT" in allowed:
+            raise _err(op_name, f"explicit_paddings attribute must contain {2 * rank} values, "
+                                f"but got: 0")
+        raise _attr_err(op_name, "padding", padding, list(allowed))
+    return padding, ()
+
+
+def _dims(shape) -> str:
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
+
+
+def _conv_checks(op_name, x_shape, w_shape, strides, dilations, data_format, grouped=True):
+    """Conv2D/Conv3D's checks on strides, dilations and channels (TF's messages)."""
+    rank = len(strides)
+    axes = _spatial_axes(data_format, rank)
+    c_axis = -1 if _channels_last(data_format) else 1
+    if strides[0] != 1 or strides[c_axis] != 1:
+        raise _err(op_name, "Current implementation does not yet support strides in the batch "
+                            "and depth dimensions.", errors.UnimplementedError)
+    if any(strides[a] <= 0 for a in axes):
+        raise _err(op_name, "Row and column strides should be larger than 0."
+                   if rank == 4 else "Strides should be larger than 0.")
+    if dilations[0] != 1 or dilations[c_axis] != 1:
+        raise _err(op_name, "Current implementation does not yet support dilations in the "
+                            "batch and depth dimensions.", errors.UnimplementedError)
+    if any(dilations[a] <= 0 for a in axes):
+        raise _err(op_name, "Dilated rates should be larger than 0.")
+    c, cg = x_shape[c_axis], w_shape[-2]
+    if c is None or cg is None:
+        return
+    if rank == 4 and cg == 0:
+        raise _err(op_name, f"filter depth must be stricly positive, got {cg}")
+    if cg == 0 or c % cg:
+        raise _err(op_name, f"{'input' if rank == 4 else 'Input'} depth must be evenly "
+                            f"divisible by filter depth: {c} vs {cg}")
+    out = w_shape[-1]
+    groups = c // cg
+    if out is not None and groups > 1 and out % groups:
+        raise _err(op_name, f"The number of output channels {out} is not divisible by the "
+                            f"number of groups {groups}")
+
+
+def _static(t) -> tuple:
+    return tuple(t.shape.as_list()) if t.shape.rank is not None else None
+
+
+def _conv_nd(op, op_name, x, w, strides, padding, explicit, data_format, dilations):
+    """Run Conv2D/Conv3D on full-rank attrs, flattening extra leading batch dims."""
+    rank = len(strides)
+    xs = _static(x)
+    if xs is not None and len(xs) < rank:
+        raise _err(op_name, f"convolution input must be {rank}-dimensional: {_dims(xs)}"
+                   if rank == 4 else "input must be 5-dimensional")
+    ws = _static(w)
+    if ws is not None and len(ws) != rank:
+        raise _err(op_name, f"convolution filter must be {rank}-dimensional: {_dims(ws)}"
+                   if rank == 4 else "filter must be 5-dimensional")
+    if xs is not None and len(xs) > rank:
+        if rank == 5:
+            raise _err(op_name, "input must be 5-dimensional")
+        from tessera._ops import array_ops
+
+        lead = xs[:len(xs) - rank + 1]
+        flat = array_ops.reshape(x, [-1, *xs[len(xs) - rank + 1:]])
+        y = _conv_nd(op, op_name, flat, w, strides, padding, explicit, data_format, dilations)
+        return array_ops.reshape(y, [*lead, *_static(y)[1:]])
+    _conv_checks(op_name, xs, ws, strides, dilations, data_format)
+    return execute(op, (x, w), {"strides": tuple(strides), "padding": padding,
+                                "explicit_paddings": explicit, "data_format": data_format,
+                                "dilations": tuple(dilations)})
+
+
+def _conv_inputs(op_name, input, filters, allowed):
+    x, w = same_dtype(op_name, input, filters)
+    check_dtype(op_name, x, allowed)
+    return x, w
+
+
+def conv2d(input, filters, strides, padding, data_format="NHWC", dilations=None, name=None):
+    """``tf.nn.conv2d`` (NCHW runs on the CPU too; channels-first is transposed internally)."""
+    x, w = _conv_inputs("Conv2D", input, filters, _CONV_TYPES)
+    if data_format not in ("NHWC", "NCHW"):
+        raise _attr_err("Conv2D", "data_format", data_format, ["NHWC", "NCHW"])
+    ci = 3 if data_format == "NHWC" else 1
+    strides = _get_sequence(strides, 2, ci, "strides")
+    dilations = _get_sequence(dilations, 2, ci, "dilations")
+    pad, explicit = _padding_attrs("Conv2D", padding, 4, data_format)
+    return _conv_nd(CONV2D, "Conv2D", x, w, strides, pad, explicit, data_format, dilations)
+
+
+def _v1_list(value, name, op):
+    """Raw-op style list attrs (conv3d's strides): an int is TF's TypeError."""
+    if isinstance(value, Tensor):
+        value = value.numpy().tolist()
+    if not isinstance(value, list | tuple | np.ndarray):
+        raise TypeError(f"Expected list for '{name}' argument to '{op}' Op, not {value!r}.")
+    return [int(v) for v in value]
+
+
+def conv3d(input, filters, strides, padding, data_format="NDHWC", dilations=None, name=None):
+    """``tf.nn.conv3d``."""
+    x, w = _conv_inputs("Conv3D", input, filters, _CONV3D_TYPES)
+    if data_format not in ("NDHWC", "NCDHW"):
+        raise _attr_err("Conv3D", "data_format", data_format, ["NDHWC", "NCDHW"])
+    strides = _v1_list(strides, "strides", "conv3d")
+    dilations = [1] * 5 if dilations is None else _v1_list(dilations, "dilations", "conv3d")
+    for attr, v in (("strides", strides), ("dilations", dilations)):
+        if len(v) != 5:
+            raise _err("Conv3D", f"Length for attr '{attr}' of {len(v)} must be at least "
+                                 f"minimum 5\n\t; NodeDef: {{{{node Conv3D}}}}")
+    pad, _ = _padding_attrs("Conv3D", padding, 5, data_format, allow_explicit=False,
+                            allowed=("SAME", "VALID"))
+    return _conv_nd(CONV3D, "Conv3D", x, w, strides, pad, (), data_format, dilations)
+
+
+def _expand(t, axis):
+    from tessera._ops import array_ops
+
+    shape = list(_static(t))
+    axis = axis % (len(shape) + 1)
+    return array_ops.reshape(t, shape[:axis] + [1] + shape[axis:])
+
+
+def _squeeze(t, axis):
+    from tessera._ops import array_ops
+
+    shape = list(_static(t))
+    del shape[axis]
+    return array_ops.reshape(t, shape)
+
+
+def _conv1d_format(data_format):
+    if data_format is None or data_format in ("NHWC", "NWC"):
+        return "NHWC", -3
+    if data_format in ("NCHW", "NCW"):
+        return "NCHW", -2
+    raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: "
+                     f"data_format={data_format}")
+
+
+def conv1d(input, filters, stride, padding, data_format="NWC", dilations=None, name=None):
+    """``tf.nn.conv1d``: a Conv2D over a height-1 image, as TensorFlow computes it."""
+    x, w = _conv_inputs("Conv2D", input, filters, _CONV_TYPES)
+    fmt, spatial = _conv1d_format(data_format)
+    ci = 2 if fmt == "NHWC" else 1
+    strides = [1] + _get_sequence(stride, 1, ci, "stride")
+    dilations = [1] + _get_sequence(dilations, 1, ci, "dilations")
+    pad, _ = _padding_attrs("Conv2D", padding, 4, fmt, allow_explicit=False)
+    y = _conv_nd(CONV2D, "Conv2D", _expand(x, spatial), _expand(w, 0), strides, pad, (), fmt,
+                 dilations)
+    return _squeeze(y, spatial)
+
+
+def convolution(input, filters, strides=None, padding="VALID", data_format=None,
+                dilations=None, name=None):
+    """``tf.nn.convolution``: 1-, 2- or 3-D by the filter's rank."""
+    w = tensor(filters)
+    n = (w.shape.rank or 2) - 2
+    if n not in (1, 2, 3):
+        raise ValueError(f"`num_spatial_dims` must be 1, 2, or 3. Received: "
+                         f"num_spatial_dims={n}.")
+    cl = data_format is None or not data_format.startswith("NC")
+    s = _get_sequence(strides, n, n + 1 if cl else 1, "strides")
+    d = _get_sequence(dilations, n, n + 1 if cl else 1, "dilations")
+    axes = range(1, n + 1) if cl else range(2, n + 2)
+    ss, dd = [s[a] for a in axes], [d[a] for a in axes]
+    if any(v <= 0 for v in dd):
+        raise ValueError(f"all values of `dilation_rate` must be positive. Received: "
+                         f"dilation_rate={_np_list(dd)}")
+    if any(v > 1 for v in ss) and any(v > 1 for v in dd):
+        raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`."
+                         f" Received: strides={_np_list(ss)} and dilation_rate={_np_list(dd)}")
+    if not isinstance(padding, str | bytes):
+        raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+    if n == 1:
+        return conv1d(input, w, ss, padding, data_format or "NWC", dd)
+    if n == 2:
+        return conv2d(input, w, s, padding, data_format or "NHWC", d)
+    return conv3d(input, w, s, padding, data_format or "NDHWC", d)
+
+
+# ---- transposed convolutions -----------------------------------------------------------------
+def _backprop_input(op, op_name, input_sizes, w, dy, strides, padding, explicit, data_format,
+                    dilations):
+    """Conv{2,3}DBackpropInput with TF's checks; ``input_sizes`` may be spatial only."""
+    rank = len(strides)
+    sizes = _ints(input_sizes)
+    dys, ws = _static(dy), _static(w)
+    cl = _channels_last(data_format)
+    c_axis = rank - 1 if cl else 1
+    prefix = "Conv2DCustomBackpropInput: " if rank == 4 else "Conv3DBackpropInputOp: "
+    if len(sizes) == rank - 2:
+        n = dys[0]
+        sizes = [n, *sizes, ws[-2]] if cl else [n, ws[-2], *sizes]
+    if len(sizes) != rank:
+        raise _err(op_name, f"input_sizes must be {rank}-dimensional, got: {len(sizes)}", suffix="")
+    if dys is not None and len(dys) != rank:
+        raise _err(op_name, f"input_sizes must be {rank}-dimensional, got: {len(dys)}", suffix="")
+    _conv_checks(op_name, tuple(sizes), ws, strides, dilations, data_format)
+    if ws[-1] is not None and dys[c_axis] is not None and ws[-1] != dys[c_axis]:
+        raise _err(op_name, prefix + "filter and out_backprop must have the same out_depth"
+                   if rank == 4 else f"out_backprop and filter_sizes must have the same number "
+                                     f"of channels. Got {dys[c_axis]} for out_backprop and "
+                                     f"{ws[-1]} for filter_sizes", suffix="")
+    if sizes[c_axis] % ws[-2]:
+        raise _err(op_name, prefix + "input depth must be evenly divisible by filter depth",
+                   suffix="")
+    if dys[0] is not None and sizes[0] != dys[0]:
+        raise _err(op_name, prefix + f"input and out_backprop must have the same batch size. "
+                                     f"Input batch: {sizes[0]}, outbackprop batch: {dys[0]}, "
+                                     f"batch_dim: 0", suffix="")
+    attrs = {"strides": tuple(strides), "padding": padding, "explicit_paddings": explicit,
+             "data_format": data_format, "dilations": tuple(dilations)}
+    axes = _spatial_axes(data_format, rank)
+    spec = _ConvSpec([sizes[a] for a in axes], ws[:-2], strides, padding, explicit,
+                     data_format, dilations)
+    for i, a in enumerate(axes):
+        if dys[a] is not None and spec.outs[i] != dys[a]:
+            raise _err(op_name, prefix + f"Size of out_backprop doesn't match computed: actual "
+                                         f"= {dys[a]}, computed = {spec.outs[i]} spatial_dim: "
+                                         f"{a} input: {sizes[a]} filter: {ws[i]} output: "
+                                         f"{dys[a]} stride: {strides[a]} dilation: "
+                                         f"{dilations[a]}", suffix="")
+    return execute(op, (w, dy), {"input_sizes": tuple(sizes), **attrs})
+
+
+def conv2d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NHWC",
+                     dilations=None, name=None):
+    """``tf.nn.conv2d_transpose``: the input gradient of conv2d (Conv2DBackpropInput)."""
+    dy, w = _conv_inputs("Conv2DBackpropInput", input, filters, _CONV_TYPES)
+    if data_format not in ("NHWC", "NCHW"):
+        raise _attr_err("Conv2DBackpropInput", "data_format", data_format, ["NHWC", "NCHW"])
+    ci = 3 if data_format == "NHWC" else 1
+    strides = _get_sequence(strides, 2, ci, "strides")
+    dilations = _get_sequence(dilations, 2, ci, "dilations")
+    pad, explicit = _padding_attrs("Conv2DBackpropInput", padding, 4, data_format)
+    return _backprop_input(CONV2D_BACKPROP_INPUT, "Conv2DBackpropInput", output_shape, w, dy,
+                           strides, pad, explicit, data_format, dilations)
+
+
+def conv3d_transpose(input, filters, output_shape, strides, padding="SAME",
+                     data_format="NDHWC", dilations=None, name=None):
+    """``tf.nn.conv3d_transpose`` (Conv3DBackpropInputV2)."""
+    dy, w = _conv_inputs("Conv3DBackpropInputV2", input, filters, _CONV3D_TYPES)
+    if data_format not in ("NDHWC", "NCDHW"):
+        raise _attr_err("Conv3DBackpropInputV2", "data_format", data_format, ["NDHWC", "NCDHW"])
+    ci = 4 if data_format == "NDHWC" else 1
+    strides = _get_sequence(strides, 3, ci, "strides")
+    dilations = _get_sequence(dilations, 3, ci, "dilations")
+    pad, _ = _padding_attrs("Conv3DBackpropInputV2", padding, 5, data_format,
+                            allow_explicit=False, allowed=("SAME", "VALID"))
+    return _backprop_input(CONV3D_BACKPROP_INPUT, "Conv3DBackpropInputV2", output_shape, w, dy,
+                           strides, pad, (), data_format, dilations)
+
+
+def conv1d_transpose(input, filters, output_shape, strides, padding="SAME", data_format="NWC",
+                     dilations=None, name=None):
+    """``tf.nn.conv1d_transpose``: a height-1 conv2d_transpose."""
+    dy, w = _conv_inputs("Conv2DBackpropInput", input, filters, _CONV_TYPES)
+    if data_format not in ("NWC", "NCW"):
+        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: "
+                         f"data_format={data_format}")
+    fmt, spatial = ("NHWC", 1) if data_format == "NWC" else ("NCHW", 2)
+    ci = 2 if fmt == "NHWC" else 1
+    strides = [1] + _get_sequence(strides, 1, ci, "strides")
+    dilations = [1] + _get_sequence(dilations, 1, ci, "dilations")
+    pad, _ = _padding_attrs("Conv2DBackpropInput", padding, 4, fmt, allow_explicit=False)
+    shape = _ints(output_shape)
+    shape.insert(spatial, 1)
+    y = _backprop_input(CONV2D_BACKPROP_INPUT, "Conv2DBackpropInput", shape, _expand(w, 0),
+                        _expand(dy, spatial), strides, pad, (), fmt, dilations)
+    return _squeeze(y, spatial)
+
+
+def conv_transpose(input, filters, output_shape, strides, padding="SAME", data_format=None,
+                   dilations=None, name=None):
+    """``tf.nn.conv_transpose``: 1-, 2- or 3-D by the length of ``output_shape``."""
+    n = len(_ints(output_shape)) - 2
+    if n not in (1, 2, 3):
+        shape = _ints(output_shape)
+        raise ValueError(f"`output_shape` must be of length 3, 4 or 5. Received: "
+                         f"output_shape={shape} of length {len(shape)}.")
+    fn = {1: conv1d_transpose, 2: conv2d_transpose, 3: conv3d_transpose}[n]
+    default = {1: "NWC", 2: "NHWC", 3: "NDHWC"}[n]
+    return fn(input, filters, output_shape, strides, padding, data_format or default, dilations)
+
+
+# ---- depthwise, separable and atrous convolutions --------------------------------------------
+_DW_OP = "DepthwiseConv2dNative"
+
+
+def _depthwise_filter(w):
+    """[kh, kw, C, M] -> the grouped-conv filter [kh, kw, 1, C*M]."""
+    from tessera._ops import array_ops
+
+    kh, kw, c, m = _static(w)
+    return array_ops.reshape(w, [kh, kw, 1, c * m])
+
+
+def _depthwise_strides(strides):
+    if isinstance(strides, Tensor):
+        strides = strides.numpy().tolist()
+    if not isinstance(strides, list | tuple | np.ndarray):
+        raise TypeError(f"Expected list for 'strides' argument to 'depthwise_conv2d_native' "
+                        f"Op, not {strides!r}.")
+    strides = [int(s) for s in strides]
+    if len(strides) != 4:
+        raise _err(_DW_OP, "Sliding window strides field must specify 4 dimensions")
+    return strides
+
+
+def _depthwise_core(x, w, strides, padding, data_format, dilations):
+    """DepthwiseConv2dNative's checks, then a grouped Conv2D (one group per channel)."""
+    xs, ws = _static(x), _static(w)
+    if xs is not None and len(xs) != 4:
+        raise _err(_DW_OP, f"input must be 4-dimensional{_dims(xs)}")
+    if ws is not None and len(ws) != 4:
+        raise _err(_DW_OP, f"filter must be 4-dimensional: {_dims(ws)}")
+    cl = data_format == "NHWC"
+    h_axis, w_axis = (1, 2) if cl else (2, 3)
+    if strides[h_axis] != strides[w_axis]:
+        raise _err(_DW_OP, "Current implementation only supports equal length strides in the "
+                           "row and column dimensions.")
+    c = xs[-1 if cl else 1]
+    if c is not None and ws[2] is not None and c != ws[2]:
+        raise _err(_DW_OP, f"input and filter must have the same depth: {c} vs {ws[2]}")
+    pad, explicit = _padding_attrs(_DW_OP, padding, 4, data_format)
+    _conv_checks(_DW_OP, xs, (*ws[:2], 1, ws[2] * ws[3]), strides, dilations, data_format)
+    return execute(CONV2D, (x, _depthwise_filter(w)), {
+        "strides": tuple(strides), "padding": pad, "explicit_paddings": explicit,
+        "data_format": data_format, "dilations": tuple(dilations)})
+
+
+def _with_space_to_batch(x, rate, kernel, padding, op, data_format="NHWC"):
+    """TensorFlow's dilated-op emulation: space_to_batch by ``rate``, ``op`` with VALID
+    padding, batch_to_space back (kept where its result differs from a dilated op)."""
+    from tessera._ops import array_ops
+
+    n = len(rate)
+    cl = data_format is None or not data_format.startswith("NC")
+    if not cl:
+        x = array_ops.transpose(x, [0, *range(2, n + 2), 1])
+    sizes = _static(x)[1:n + 1]
+    base = [((k - 1) * r // 2, (k - 1) * r - (k - 1) * r // 2) if padding == "SAME" else (0, 0)
+            for k, r in zip(kernel, rate)]
+    pads, crops = [], []
+    for s, r, (pb, pa) in zip(sizes, rate, base):
+        extra = (r - (s + pb + pa) % r) % r
+        pads.append((pb, pa + extra))
+        crops.append((0, extra))
+    y = execute(SPACE_TO_BATCH_ND, (x,), {"block_shape": tuple(rate), "paddings": tuple(pads)})
+    y = op(y)
+    y = execute(BATCH_TO_SPACE_ND, (y,), {"block_shape": tuple(rate), "crops": tuple(crops)})
+    if not cl:
+        y = array_ops.transpose(y, [0, n + 1, *range(1, n + 1)])
+    return y
+
+
+def depthwise_conv2d(input, filter, strides, padding, data_format=None, dilations=None,
+                     name=None):
+    """``tf.nn.depthwise_conv2d``: a grouped conv2d with one group per input channel."""
+    x, w = _conv_inputs(_DW_OP, input, filter, _CONV3D_TYPES)
+    data_format = data_format or "NHWC"
+    if data_format not in ("NHWC", "NCHW"):
+        raise _attr_err(_DW_OP, "data_format", data_format, ["NHWC", "NCHW"])
+    strides = _depthwise_strides(strides)
+    rate = [1, 1] if dilations is None else [int(d) for d in dilations]
+    if len(rate) != 2:
+        raise ValueError(f"`dilations` must be of length 2. Received: dilations={rate}")
+    if any(r <= 0 for r in rate):
+        raise ValueError(f"all values of `dilation_rate` must be positive. Received: "
+                         f"dilation_rate={_np_list(rate)}")
+    cl = data_format == "NHWC"
+    full_rate = [1, *rate, 1] if cl else [1, 1, *rate]
+    if any(r > 1 for r in rate) and any(s > 1 for s in strides):
+        import warnings
+
+        warnings.warn(f"When dilation rate is greater than 1, then all values of strides must "
+                      f"be 1. Received: `dilation rate` {rate} and `strides` {strides}",
+                      stacklevel=2)
+        pad, _ = _padding_attrs(_DW_OP, padding, 4, data_format, allow_explicit=False)
+        ws = _static(w)
+
+        def op(t):
+            return _depthwise_core(t, w, [1, strides[1 if cl else 2], strides[2 if cl else 3],
+                                          1], "VALID", "NHWC", [1, 1, 1, 1])
+
+        return _with_space_to_batch(x, rate, ws[:2], pad, op, data_format)
+    return _depthwise_core(x, w, strides, padding, data_format, full_rate)
+
+
+def separable_conv2d(input, depthwise_filter, pointwise_filter, strides, padding,
+                     data_format=None, dilations=None, name=None):
+    """``tf.nn.separable_conv2d``: depthwise, then a 1x1 conv2d."""
+    pw = tensor(pointwise_filter)
+    ps = _static(pw)
+    for i in (0, 1):
+        if ps[i] is not None and ps[i] != 1:
+            raise ValueError(f"Dimensions {ps[i]} and 1 are not compatible")
+    y = depthwise_conv2d(input, depthwise_filter, strides, padding, data_format, dilations)
+    return conv2d(y, pw, [1, 1, 1, 1], "VALID", data_format or "NHWC")
+
+
+def atrous_conv2d(value, filters, rate, padding, name=None):
+    """``tf.nn.atrous_conv2d``: conv2d with dilation ``rate``."""
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"`padding` must be one of 'SAME' or 'VALID'. Received: "
+                         f"padding={padding}")
+    if int(rate) <= 0:
+        raise ValueError(f"all values of `dilation_rate` must be positive. Received: "
+                         f"dilation_rate={_np_list([int(rate)] * 2)}")
+    return conv2d(value, filters, 1, padding, "NHWC", int(rate))
+
+
+def atrous_conv2d_transpose(value, filters, output_shape, rate, padding, name=None):
+    """``tf.nn.atrous_conv2d_transpose``: conv2d_transpose with dilation ``rate``."""
+    if padding not in ("SAME", "VALID"):
+        raise ValueError(f"`padding` must be either 'VALID' or 'SAME'. Received: "
+                         f"padding={padding}")
+    if int(rate) < 1:
+        raise ValueError(f"`rate` cannot be less than one. Received: rate={rate}")
+    x, w = tensor(value), tensor(filters)
+    xs, ws = _static(x), _static(w)
+    if xs[3] is not None and ws[3] is not None and xs[3] != ws[3]:
+        raise ValueError(f"`value` channel count must be compatible with `filters` input "
+                         f"channel count. Received: value.shape={list(xs)} with channel count "
+                         f"{xs[3]} and filters.shape={list(ws)} with input channel count "
+                         f"{ws[3]}.")
+    return conv2d_transpose(x, w, output_shape, 1, padding, "NHWC", int(rate))
+
+
+def _depthwise_grad_attrs(strides, padding, data_format, dilations):
+    strides = _depthwise_strides(strides)
+    dilations = [int(d) for d in (dilations or [1, 1, 1, 1])]
+    pad, explicit = _padding_attrs(_DW_OP, padding, 4, data_format)
+    return {"strides": tuple(strides), "padding": pad, "explicit_paddings": explicit,
+            "data_format": data_format, "dilations": tuple(dilations)}
+
+
+def depthwise_conv2d_backprop_input(input_sizes, filter, out_backprop, strides, padding,
+                                    data_format="NHWC", dilations=(1, 1, 1, 1), name=None):
+    """``tf.nn.depthwise_conv2d_backprop_input``."""
+    w, dy = _conv_inputs(_DW_OP + "BackpropInput", filter, out_backprop, _CONV3D_TYPES)
+    attrs = _depthwise_grad_attrs(strides, padding, data_format, dilations)
+    return execute(CONV2D_BACKPROP_INPUT, (_depthwise_filter(w), dy),
+                   {"input_sizes": tuple(_ints(input_sizes)), **attrs})
+
+
+def depthwise_conv2d_backprop_filter(input, filter_sizes, out_backprop, strides, padding,
+                                     data_format="NHWC", dilations=(1, 1, 1, 1), name=None):
+    """``tf.nn.depthwise_conv2d_backprop_filter``."""
+    from tessera._ops import array_ops
+
+    x, dy = _conv_inputs(_DW_OP + "BackpropFilter", input, out_backprop, _CONV3D_TYPES)
+    kh, kw, c, m = _ints(filter_sizes)
+    attrs = _depthwise_grad_attrs(strides, padding, data_format, dilations)
+    dw = execute(CONV2D_BACKPROP_FILTER, (x, dy), {"filter_sizes": (kh, kw, 1, c * m), **attrs})
+    return array_ops.reshape(dw, [kh, kw, c, m])
+
+
+# ---- pooling ---------------------------------------------------------------------------------
+def _pool_checks(op_name, xs, ksize, strides, padding, explicit, data_format, is_max):
+    rank = len(ksize)
+    axes = _spatial_axes(data_format, rank)
+    if xs is not None and len(xs) != rank:
+        raise _err(op_name, f"tensor_in_shape must have {rank - 2} spatial dimensions. "
+                            f"{len(xs)} 0" if rank == 4 else "tensor_in must be 5-dimensional")
+    if any(k <= 0 for k in ksize):
+        raise _err(op_name, "Sliding window ksize must be positive. The specified or inferred "
+                            f"ksize is: {','.join(map(str, ksize))}"
+                   if is_max else f"ksize must be a positive int32 value, got:{min(ksize)}")
+    if any(s <= 0 for s in strides):
+        raise _err(op_name, f"Stride must be > 0, but got {min(strides)}")
+    if ksize[0] != 1 or strides[0] != 1:
+        raise _err(op_name, "Pooling is not yet supported on the batch dimension.",
+                   errors.UnimplementedError)
+    c = rank - 1 if _channels_last(data_format) else 1
+    if not is_max and (ksize[c] != 1 or strides[c] != 1):
+        raise _err(op_name, "Non-spatial pooling is not yet supported. Volunteers? :)",
+                   errors.UnimplementedError)
+    if explicit:
+        names = [("Top", "Bottom"), ("Left", "Right")]
+        for i, a in enumerate(axes):
+            for j in (0, 1):
+                p = explicit[2 * a + j]
+                if p >= ksize[a]:
+                    raise _err(op_name, f"{names[i][j]} padding {p} needs to be smaller than "
+                                        f"the window size {ksize[a]}")
+
+
+def _pool(kind, rank, input, ksize, strides, padding, data_format, allow_explicit):
+    x = tensor(input)
+    max_ = kind == "max"
+    op_name = ("MaxPool" if max_ else "AvgPool") + ("3D" if rank == 5 else "")
+    allowed_dt = {("max", 4): _MAXPOOL_TYPES, ("max", 5): _MAXPOOL3D_TYPES}.get(
+        (kind, rank), _AVGPOOL_TYPES)
+    check_dtype(op_name, x, allowed_dt)
+    formats = ["NHWC", "NCHW"] if rank == 4 else ["NDHWC", "NCDHW"]
+    if data_format not in formats:
+        raise _attr_err(op_name, "data_format", data_format, formats)
+    ci = rank - 1 if _channels_last(data_format) else 1
+    ksize = _get_sequence(ksize, rank - 2, ci, "ksize")
+    strides = _get_sequence(strides, rank - 2, ci, "strides")
+    allowed = ("SAME", "VALID", "EXPLICIT") if max_ and rank == 4 else ("SAME", "VALID")
+    pad, explicit = _padding_attrs(op_name, padding, rank, data_format,
+                                   allow_explicit=allow_explicit, allowed=allowed)
+    _pool_checks(op_name, _static(x), ksize, strides, pad, explicit, data_format, max_)
+    op = {("max", 4): MAX_POOL, ("max", 5): MAX_POOL3D, ("avg", 4): AVG_POOL,
+          ("avg", 5): AVG_POOL3D}[(kind, rank)]
+    return execute(op, (x,), {"ksize": tuple(ksize), "strides": tuple(strides), "padding": pad,
+                              "explicit_paddings": explicit, "data_format": data_format})
+
+
+def _pool1d(kind, input, ksize, strides, padding, data_format, allow_explicit):
+    x = tensor(input)
+    if data_format not in ("NWC", "NCW"):
+        raise ValueError(f"`data_format` must be 'NWC' or 'NCW'. Received: "
+                         f"data_format={data_format}")
+    fmt, spatial = ("NHWC", 1) if data_format == "NWC" else ("NCHW", 2)
+    ci = 2 if fmt == "NHWC" else 1
+    ksize = [1] + _get_sequence(ksize, 1, ci, "ksize")
+    strides = [1] + _get_sequence(strides, 1, ci, "strides")
+    if isinstance(padding, list | tuple):
+        if not allow_explicit:
+            raise TypeError(f"Expected string for argument 'padding' not {padding!r}.")
+        padding = [list(p) for p in padding]
+        padding.insert(spatial, [0, 0])
+    rank = x.shape.rank
+    y = _pool(kind, 4, _expand(x, spatial) if rank is not None else x, ksize, strides, padding,
+              fmt, allow_explicit)
+    return _squeeze(y, spatial)
+
+
+def _generic_pool(kind, input, ksize, strides, padding, data_format):
+    x = tensor(input)
+    rank = x.shape.rank
+    if rank not in (3, 4, 5):
+        raise ValueError(f"`input.shape.rank` must be 3, 4 or 5. Received: "
+                         f"input.shape={tuple(x.shape.as_list()) if rank is not None else None}"
+                         f" of rank {rank}.")
+    if rank == 5 and isinstance(padding, list | tuple):
+        raise ValueError(f"Explicit padding is not supported with an input tensor of rank 5. "
+                         f"Received: padding={padding}")
+    if rank == 3:
+        fmt = "NCW" if data_format and data_format.startswith("NC") else "NWC"
+        return _pool1d(kind, x, ksize, strides, padding, fmt, kind == "max")
+    default = "NHWC" if rank == 4 else "NDHWC"
+    return _pool(kind, rank, x, ksize, strides, padding, data_format or default, kind == "max")
+
+
+def max_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """``tf.nn.max_pool``: 1-, 2- or 3-D by the input's rank."""
+    return _generic_pool("max", input, ksize, strides, padding, data_format)
+
+
+def avg_pool(input, ksize, strides, padding, data_format=None, name=None):
+    """``tf.nn.avg_pool``: 1-, 2- or 3-D by the input's rank."""
+    return _generic_pool("avg", input, ksize, strides, padding, data_format)
+
+
+def max_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """``tf.nn.max_pool1d``."""
+    return _pool1d("max", input, ksize, strides, padding, data_format, True)
+
+
+def avg_pool1d(input, ksize, strides, padding, data_format="NWC", name=None):
+    """``tf.nn.avg_pool1d``."""
+    return _pool1d("avg", input, ksize, strides, padding, data_format, False)
+
+
+def max_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """``tf.nn.max_pool2d`` (explicit paddings allowed)."""
+    return _pool("max", 4, input, ksize, strides, padding, data_format, True)
+
+
+def avg_pool2d(input, ksize, strides, padding, data_format="NHWC", name=None):
+    """``tf.nn.avg_pool2d``."""
+    return _pool("avg", 4, input, ksize, strides, padding, data_format, False)
+
+
+def max_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
+    """``tf.nn.max_pool3d``."""
+    return _pool("max", 5, input, ksize, strides, padding, data_format, False)
+
+
+def avg_pool3d(input, ksize, strides, padding, data_format="NDHWC", name=None):
+    """``tf.nn.avg_pool3d``."""
+    return _pool("avg", 5, input, ksize, strides, padding, data_format, False)
+
+
+def pool(input, window_shape, pooling_type, strides=None, padding="VALID", data_format=None,
+         dilations=None, name=None):
+    """``tf.nn.pool``: MAX or AVG pooling, dilated pooling through space_to_batch."""
+    x = tensor(input)
+    n = len(window_shape)
+    window = [int(k) for k in window_shape]
+    if n not in (1, 2, 3):
+        raise ValueError(f"`len(window_shape)` must be 1, 2, or 3. Received: "
+                         f"window_shape={window_shape} of length {n}")
+    rank = x.shape.rank
+    if rank is not None and rank != n + 2:
+        raise ValueError(f"Shape {tuple(x.shape.as_list())} must have rank {n + 2}")
+    if pooling_type not in ("MAX", "AVG"):
+        raise ValueError(f"{n}-D {pooling_type} pooling is not supported.")
+    strides = [1] * n if strides is None else [int(s) for s in strides]
+    rate = [1] * n if dilations is None else [int(d) for d in dilations]
+    for what, v in (("strides", strides), ("dilation_rate", rate)):
+        if len(v) != n:
+            raise ValueError(f"`len({what})` should be {n}. Received: {what}={v} of length "
+                             f"{len(v)}")
+    if any(r < 1 for r in rate):
+        raise ValueError(f"all values of `dilation_rate` must be positive. Received: "
+                         f"dilation_rate={_np_list(rate)}")
+    if any(s > 1 for s in strides) and any(r > 1 for r in rate):
+        raise ValueError(f"`strides > 1` not supported in conjunction with `dilation_rate > 1`."
+                         f" Received: strides={_np_list(strides)} and dilation_rate="
+                         f"{_np_list(rate)}")
+    if padding == "SAME" and any(r > 1 for r in rate):
+        raise ValueError(f"pooling with 'SAME' padding is not implemented for `dilation_rate` > "
+                         f"1. Received: padding=SAME and dilation_rate={_np_list(rate)}")
+    kind = "max" if pooling_type == "MAX" else "avg"
+    cl = data_format is None or not data_format.startswith("NC")
+    if n == 1:
+        fmt = "NWC" if cl else "NCW"
+        fn = lambda t, f=fmt: _pool1d(kind, t, window, strides, padding, f,  # noqa: E731
+                                      kind == "max")
+    else:
+        fmt = data_format or ("NHWC" if n == 2 else "NDHWC")
+        fn = lambda t, f=fmt: _pool(kind, n + 2, t, window, strides, padding, f,  # noqa: E731
+                                    kind == "max" and n == 2)
+    if all(r == 1 for r in rate):
+        return fn(x)
+    last = "NWC" if n == 1 else ("NHWC" if n == 2 else "NDHWC")
+    inner = (lambda t: _pool1d(kind, t, window, strides, "VALID", last, False)) if n == 1 else (
+        lambda t: _pool(kind, n + 2, t, window, strides, "VALID", last, False))
+    return _with_space_to_batch(x, rate, window, "VALID", inner, fmt if n > 1 else
+                                ("NCHW" if not cl else "NHWC"))
+
+
+def max_pool_with_argmax(input, ksize, strides, padding, data_format="NHWC",
+                         output_dtype=_dtypes.int64, include_batch_in_index=False, name=None):
+    """``tf.nn.max_pool_with_argmax``: indices are flat ((b*H + y)*W + x)*C + c."""
+    if data_format != "NHWC":
+        raise ValueError(f"`data_format` values other  than 'NHWC' are not supported. Received: "
+                         f"data_format={data_format}")
+    x = tensor(input)
+    op_name = "MaxPoolWithArgmax"
+    check_dtype(op_name, x, _MAXPOOL_TYPES)
+    odt = _dtypes.as_dtype(output_dtype)
+    if odt.name not in ("int32", "int64"):
+        raise _err(op_name, f"Value for attr 'Targmax' of {odt.name if odt.name != 'float32' else 'float'} "
+                            f"is not in the list of allowed values: int32, int64\n\t; NodeDef: "
+                            f"{{{{node {op_name}}}}}")
+    ksize = _get_sequence(ksize, 2, 3, "ksize")
+    strides = _get_sequence(strides, 2, 3, "strides")
+    pad, _ = _padding_attrs(op_name, padding, 4, "NHWC", allow_explicit=False,
+                            allowed=("SAME", "VALID"))
+    xs = _static(x)
+    if xs is not None and len(xs) != 4:
+        raise _err(op_name, f"tensor_in must be 4-dimensional ({len(xs) - 1})")
+    if any(k <= 0 for k in ksize):
+        raise _err(op_name, f"ksize must be a positive int32 value, got:{min(ksize)}")
+    if any(s <= 0 for s in strides):
+        raise _err(op_name, f"Stride must be > 0, but got {min(strides)}")
+    if ksize[0] != 1 or strides[0] != 1:
+        raise _err(op_name, "Pooling is not yet supported on the batch dimension.",
+                   errors.UnimplementedError)
+    return execute(MAX_POOL_WITH_ARGMAX, (x,), _mpwa_attrs(
+        tuple(ksize), tuple(strides), pad, bool(include_batch_in_index), odt))
+
+
+# ---- depth_to_space / space_to_depth / space_to_batch ------------------------------------------
+def _block_op(op, op_name, input, block_size, data_format):
+    x = tensor(input)
+    bs = int(block_size.numpy() if isinstance(block_size, Tensor) else block_size)
+    if data_format not in ("NHWC", "NCHW", "NCHW_VECT_C"):
+        raise _attr_err(op_name, "data_format", data_format, ["NHWC", "NCHW", "NCHW_VECT_C"])
+    if data_format == "NCHW_VECT_C":
+        raise _err(op_name, f"{op_name} does not support the NCHW_VECT_C data format "
+                            f"(quantized int8 layout)", errors.UnimplementedError)
+    if bs < 2:
+        raise _err(op_name, f"Value for attr 'block_size' of {bs} must be at least minimum 2\n\t"
+                            f"; NodeDef: {{{{node {op_name}}}}}")
+    xs = _static(x)
+    if xs is not None and len(xs) != 4:
+        raise _err(op_name, f"Input rank should be: 4 instead of: {len(xs)}"
+                   if op is DEPTH_TO_SPACE else f"Input rank should be 4 instead of {len(xs)}")
+    if xs is not None:
+        n, h, w, c = xs if data_format == "NHWC" else (xs[0], xs[2], xs[3], xs[1])
+        if op is DEPTH_TO_SPACE and c is not None and c % (bs * bs):
+            raise _err(op_name, f"Input depth dimension {c} should be divisible by: {bs * bs}")
+        if op is SPACE_TO_DEPTH and ((w is not None and w % bs) or (h is not None and h % bs)):
+            raise _err(op_name, f"Image width {w} and height {h} should be divisible by "
+                                f"block_size: {bs}")
+    return execute(op, (x,), {"block_size": bs, "data_format": data_format})
+
+
+def depth_to_space(input, block_size, data_format="NHWC", name=None):
+    """``tf.nn.depth_to_space``."""
+    return _block_op(DEPTH_TO_SPACE, "DepthToSpace", input, block_size, data_format)
+
+
+def space_to_depth(input, block_size, data_format="NHWC", name=None):
+    """``tf.nn.space_to_depth``."""
+    return _block_op(SPACE_TO_DEPTH, "SpaceToDepth", input, block_size, data_format)
+
+
+def _block_and_pairs(op_name, x, block_shape, pairs, what):
+    bs = np.asarray(block_shape.numpy() if isinstance(block_shape, Tensor) else block_shape)
+    if bs.ndim != 1:
+        raise _err(op_name, f"block_shape rank should be 1 instead of {bs.ndim}", suffix="")
+    m = bs.shape[0]
+    pr = np.asarray(pairs.numpy() if isinstance(pairs, Tensor) else pairs)
+    if pr.ndim != 2 or pr.shape != (m, 2):
+        shape = ",".join(str(d) for d in pr.shape)
+        raise _err(op_name, f"{what} should have shape [{m}, 2] instead of [{shape}]", suffix="")
+    for i, v in enumerate(bs.tolist()):
+        if v < 1:
+            raise _err(op_name, f"All values in block_shape must be positive, got value, {v} at "
+                                f"index {i}.", suffix="")
+    if (pr < 0).any():
+        raise _err(op_name, f"{what.capitalize()} must be non-negative", suffix="")
+    rank = x.shape.rank
+    if rank is not None and rank < 1 + m:
+        raise _err(op_name, f"input rank should be >= {1 + m} instead of {rank}", suffix="")
+    return tuple(int(v) for v in bs), tuple((int(a), int(b)) for a, b in pr.tolist())
+
+
+def space_to_batch_nd(input, block_shape, paddings, name=None):
+    """``tf.space_to_batch_nd``."""
+    x = tensor(input)
+    bs, pads = _block_and_pairs("SpaceToBatchND", x, block_shape, paddings, "paddings")
+    xs = _static(x)
+    for i, (b, (pb, pa)) in enumerate(zip(bs, pads)):
+        d = xs[1 + i] if xs is not None else None
+        if d is not None and (d + pb + pa) % b:
+            raise _err("SpaceToBatchND", f"padded_shape[{i}]={d + pb + pa} is not divisible by "
+                                         f"block_shape[{i}]={b}", suffix="")
+    return execute(SPACE_TO_BATCH_ND, (x,), {"block_shape": bs, "paddings": pads})
+
+
+def space_to_batch(input, block_shape, paddings, name=None):
+    """``tf.space_to_batch`` / ``tf.nn.space_to_batch`` (TF 2: the N-d op)."""
+    return space_to_batch_nd(input, block_shape, paddings, name)
+
+
+def batch_to_space(input, block_shape, crops, name=None):
+    """``tf.batch_to_space`` (TF 2: the N-d op; an int block_shape means [b, b])."""
+    x = tensor(input)
+    if isinstance(block_shape, int | np.integer):
+        block_shape = [int(block_shape)] * 2
+    bs, crops = _block_and_pairs("BatchToSpaceND", x, block_shape, crops, "crops")
+    xs = _static(x)
+    nb = math.prod(bs)
+    if xs is not None and xs[0] is not None and xs[0] % nb:
+        raise _err("BatchToSpaceND", f"Input batch dimension ({xs[0]}) is not divisible by "
+                                     f"product of block sizes ({nb})", suffix="")
+    for i, (b, (cb, ce)) in enumerate(zip(bs, crops)):
+        d = xs[1 + i] if xs is not None else None
+        if d is not None and d * b - cb - ce < 0:
+            raise _err("BatchToSpaceND", f"cropped_shape[{i}]={d * b - cb - ce} must be "
+                                         f"non-negative", suffix="")
+    return execute(BATCH_TO_SPACE_ND, (x,), {"block_shape": bs, "crops": crops})
+
+
+# ---- public names ----------------------------------------------------------------------------
+def _export_all() -> None:
+    from tessera._api import export
+
+    g = globals()
+    for n in ["conv1d", "conv2d", "conv3d", "convolution", "conv_transpose", "conv1d_transpose",
+              "conv2d_transpose", "conv3d_transpose", "depthwise_conv2d",
+              "depthwise_conv2d_backprop_input", "depthwise_conv2d_backprop_filter",
+              "separable_conv2d", "atrous_conv2d", "atrous_conv2d_transpose", "max_pool",
+              "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool", "avg_pool1d", "avg_pool2d",
+              "avg_pool3d", "pool", "max_pool_with_argmax", "depth_to_space", "space_to_depth",
+              "space_to_batch"]:
+        export(f"nn.{n}", g[n])
+    export("space_to_batch", space_to_batch)
+    export("space_to_batch_nd", space_to_batch_nd)
+    export("batch_to_space", batch_to_space)
+
+
+_export_all()

@@ -1537,14 +1537,14 @@ CROP_AND_RESIZE = declare("CropAndResize", _crop_and_resize_kernel, infer=_infer
 
 @CROP_AND_RESIZE.def_grad
 def _crop_and_resize_grad(ctx, dy):
-    """d/d image: the transposed sampling; d/d boxes: the bilinear slope along each axis."""
+    """d/d image: the transposed sampling; d/d boxes: the bilinear slope along each axis
+    (for both methods, as TF)."""
     image, boxes, box_ind = ctx.inputs
-    attrs = ctx.attrs
-    if attrs["method"] != "bilinear":
-        return None, None, None
-    gi = execute(CROP_AND_RESIZE_GRAD_IMAGE, (dy, boxes, box_ind), {
-        "image_shape": tuple(image.shape.as_list()), "T": image.dtype,
-        "method": attrs["method"]})
+    gi = None
+    if image.dtype.is_floating:
+        gi = execute(CROP_AND_RESIZE_GRAD_IMAGE, (dy, boxes, box_ind), {
+            "image_shape": tuple(image.shape.as_list()), "T": image.dtype,
+            "method": ctx.attrs["method"]})
     gb = execute(CROP_AND_RESIZE_GRAD_BOXES, (dy, image, boxes, box_ind), _NOATTRS)
     return gi, gb, None
 
@@ -1557,13 +1557,20 @@ def _crop_grad_image_kernel(grads, boxes, box_ind, image_shape, T, method):
     out = np.zeros((b, h, w, c), np.float64)
     valid = (vy[:, :, None] & vx[:, None, :])[..., None]
     g = np.where(valid, grads.astype(np.float64), 0.0)
+    bi = np.broadcast_to(box_ind.astype(np.int64)[:, None, None], (nb, ch, cw))
+    if method == "nearest":
+        yi = np.clip(np.floor(ys + _F32(0.5)), 0, h - 1).astype(np.int64)
+        xi = np.clip(np.floor(xs + _F32(0.5)), 0, w - 1).astype(np.int64)
+        yb = np.broadcast_to(yi[:, :, None], (nb, ch, cw))
+        xb = np.broadcast_to(xi[:, None, :], (nb, ch, cw))
+        np.add.at(out, (bi, yb, xb), g)
+        return out.astype(_np_dtype(T))
     y0 = np.clip(np.floor(ys), 0, h - 1).astype(np.int64)
     y1 = np.clip(np.ceil(ys), 0, h - 1).astype(np.int64)
     x0 = np.clip(np.floor(xs), 0, w - 1).astype(np.int64)
     x1 = np.clip(np.ceil(xs), 0, w - 1).astype(np.int64)
     ly = (ys - np.floor(ys)).astype(np.float64)[:, :, None, None]
     lx = (xs - np.floor(xs)).astype(np.float64)[:, None, :, None]
-    bi = np.broadcast_to(box_ind.astype(np.int64)[:, None, None], (nb, ch, cw))
     for yy, wy in ((y0, 1 - ly), (y1, ly)):
         for xx, wx in ((x0, 1 - lx), (x1, lx)):
             yb = np.broadcast_to(yy[:, :, None], (nb, ch, cw))
@@ -1619,6 +1626,11 @@ CROP_AND_RESIZE_GRAD_IMAGE = declare(
                                                         [0.3, 0.0, 0.35, 1.0]], np.float32),
                 np.array([1, 0], np.int32)),
                {"image_shape": (2, 5, 6, 2), "T": _dtypes.float32, "method": "bilinear"},
+               grad=False),
+        Sample((_samples.rand((1, 3, 2, 1), "float64"), np.array([[0.1, 0.2, 0.8, 0.9]],
+                                                                 np.float32),
+                np.array([0], np.int32)),
+               {"image_shape": (1, 4, 4, 1), "T": _dtypes.float64, "method": "nearest"},
                grad=False)])
 CROP_AND_RESIZE_GRAD_BOXES = declare(
     "CropAndResizeGradBoxes", _crop_grad_boxes_kernel,

@@ -16,7 +16,7 @@ from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework.context import context
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare, not_differentiable
+from tessera._framework.op import Sample, declare
 from tessera._framework.tensor import EagerTensor, Tensor
 from tessera._ops import _rules, _samples, array_ops, math_ops, reduction_ops
 from tessera._ops._args import axis_list, tensor, tf_type_name
@@ -827,9 +827,11 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     x = tensor(logits)
     z = tensor(labels)
     _same_shape(x, z, "logits", "labels")
-    log_weight = math_ops.add(math_ops.multiply(z, pos_weight - 1), 1) if not isinstance(
-        pos_weight, Tensor) else math_ops.add(math_ops.multiply(
-            math_ops.subtract(pos_weight, 1), z), 1)
+    if isinstance(pos_weight, Tensor):
+        scale = math_ops.subtract(pos_weight, 1)
+    else:  # TF's 1 + (pos_weight - 1) * labels converts the Python number to labels' dtype
+        scale = tensor(pos_weight - 1, dtype=z._dtype)
+    log_weight = math_ops.add(math_ops.multiply(scale, z), 1)
     first = math_ops.multiply(math_ops.subtract(tensor(1, dtype=z._dtype), z), x)
     _check("Exp", x, _FLOAT_CPLX)
     soft = math_ops.add(math_ops.log1p(math_ops.exp(math_ops.negative(math_ops.abs(x)))),
@@ -954,7 +956,9 @@ def normalize_moments(counts, mean_ss, variance_ss, shift, name=None):
 def batch_normalization(x, mean, variance, offset, scale, variance_epsilon, name=None):
     """``tf.nn.batch_normalization``: (x - mean) * scale / sqrt(variance + eps) + offset."""
     x = tensor(x)
-    inv = math_ops.rsqrt(variance + variance_epsilon)
+    inv = tensor(variance + variance_epsilon)
+    _check("Rsqrt", inv, _FLOAT_CPLX)
+    inv = math_ops.rsqrt(inv)
     if scale is not None:
         inv = inv * scale
     shift = offset - mean * inv if offset is not None else -mean * inv
@@ -1027,7 +1031,8 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         inv = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
         return math_ops.multiply(x, math_ops.cast(inv, x._dtype))
     square_sum = reduction_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
-    return math_ops.multiply(x, math_ops.rsqrt(math_ops.maximum(square_sum, epsilon)))
+    eps = epsilon if isinstance(epsilon, Tensor) else tensor(epsilon, dtype=square_sum._dtype)
+    return math_ops.multiply(x, math_ops.rsqrt(math_ops.maximum(square_sum, eps)))
 
 
 def l2_loss(t, name=None):
@@ -1290,7 +1295,8 @@ def embedding_lookup(params, ids, max_norm=None, name=None):
 def zero_fraction(value, name=None):
     """``tf.math.zero_fraction``: the fraction of zeros, as float32."""
     x = tensor(value)
-    zero = tensor(b"" if x._dtype is _dtypes.string else 0, dtype=x._dtype)
+    zero = tensor(b"" if x._dtype is _dtypes.string else np.zeros((), x._dtype.as_numpy_dtype),
+                  dtype=x._dtype)
     zeros = reduction_ops.reduce_sum(math_ops.cast(math_ops.equal(x, zero), _dtypes.int64))
     n = x.shape.num_elements()
     size = tensor(float(n), dtype=_dtypes.float32) if n is not None else math_ops.cast(

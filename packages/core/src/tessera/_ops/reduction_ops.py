@@ -70,7 +70,7 @@ def _keepdims_grad(dy, ctx):
     """Reshape ``dy`` so it broadcasts against the input (restore reduced axes as 1)."""
     shape = static_shape(ctx.inputs[0])
     axis, keepdims = ctx.attrs["axis"], ctx.attrs["keepdims"]
-    if not keepdims:
+    if not keepdims and axis is not None:  # a scalar dy (all axes reduced) broadcasts as is
         axes = range(len(shape)) if axis is None else axis
         kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
         dy = execute(array_ops.RESHAPE, (dy,), {"shape": kept})  # consistent by construction
