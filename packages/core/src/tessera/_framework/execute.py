@@ -89,7 +89,12 @@ def execute(op: Op, inputs: tuple, attrs: dict):
     """Run ``op`` on tensors ``inputs``; returns a tensor or a tuple of tensors."""
     ctx = context
     if ctx.graph is not None:
-        return ctx.graph.add_op(op, inputs, attrs)
+        out = ctx.graph.add_op(op, inputs, attrs)
+        if ctx.tapes:  # gradients taken inside tf.function become ops of the same graph
+            outs = out if isinstance(out, tuple) else (out,)
+            for tape in ctx.tapes:
+                tape._record(op, inputs, attrs, outs)
+        return out
     if _device_state["multi_device"]:
         return _execute_placed(op, inputs, attrs, ctx)
     kernel = op.kernels.get(ctx.device_type)

@@ -66,6 +66,8 @@ class Variable:
         if getattr(initial_value, "_is_variable", False):
             initial_value = initial_value.read_value()
         value = convert_to_tensor(initial_value, dtype=_dtypes.as_dtype(dtype) if dtype else None)
+        if context.graph is not None and not hasattr(value, "_value"):
+            value = context.graph.fold(value)  # variables are created eagerly, as TF lifts them
         if not isinstance(initial_value, Tensor) and hasattr(value, "_value") and \
                 isinstance(initial_value, np.ndarray) and value._value is initial_value:
             value = wrap(initial_value.copy(), value.dtype)  # the caller's array stays theirs

@@ -16,7 +16,6 @@ channels-first inputs are transposed in and out.
 
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -27,14 +26,15 @@ from tessera._framework.execute import execute
 from tessera._framework.op import Sample, declare
 from tessera._framework.tensor import Tensor
 from tessera._ops import _samples
-from tessera._ops._args import check_dtype, same_dtype, tensor
+from tessera._ops._args import same_dtype, tensor, tf_type_name
 
-_CONV_TYPES = frozenset(["float16", "bfloat16", "float32", "float64", "int32"])
-_CONV3D_TYPES = frozenset(["float16", "bfloat16", "float32", "float64"])
-_MAXPOOL_TYPES = frozenset(["float16", "bfloat16", "float32", "float64", "int32", "int64",
-                            "uint8", "int16", "int8", "uint16"])
-_MAXPOOL3D_TYPES = frozenset(["float16", "bfloat16", "float32"])
-_AVGPOOL_TYPES = frozenset(["float16", "bfloat16", "float32", "float64"])
+# Allowed dtypes per op, in the order TensorFlow's messages list them.
+_CONV_TYPES = ("float16", "bfloat16", "float32", "float64", "int32")
+_CONV3D_TYPES = ("float16", "bfloat16", "float32", "float64")
+_MAXPOOL_TYPES = ("float16", "bfloat16", "float32", "float64", "int32", "int64", "uint8",
+                  "int16", "int8", "uint16")
+_MAXPOOL3D_TYPES = ("float16", "bfloat16", "float32")
+_AVGPOOL_TYPES = ("float16", "bfloat16", "float32", "float64")
 
 
 # ---- geometry ------------------------------------------------------------------------------
@@ -1014,7 +1014,7 @@ def _mpggwa_grad(ctx, ddy):
 @MAX_POOL_WITH_ARGMAX.def_onnx
 def _mpwa_onnx(b, x, ksize, strides, padding, include_batch_in_index, Targmax):
     rank, cl, attrs, _, _ = _onnx_pool_setup(b, x, ksize, strides, padding, (), "NHWC")
-    n, h, w, c = b.shapes[x]
+    _, h, w, c = b.shapes[x]
     xc, back = _onnx_max_pool_input(b, x)
     y, idx = b.op("MaxPool", _to_nchw(b, xc, rank, cl), outputs=2, **attrs)
     # ONNX: ((n*C + c)*H + h)*W + w; TF: ((n*H + h)*W + w)*C + c (n only when asked).
@@ -1119,13 +1119,10 @@ def _space_onnx(to_space):
 
     def lower(b, x, block_size, data_format):
         bs = block_size
+        s = b.shapes[x]
+        _, h, w, c = s if data_format == "NHWC" else (s[0], s[2], s[3], s[1])
         if data_format != "NHWC":
             x = b.op("Transpose", x, perm=[0, 2, 3, 1])
-        shape = b.shapes.get(x) if data_format == "NHWC" else None
-        if shape is None:
-            s = b.shapes[_orig[0]]
-            shape = (s[0], s[2], s[3], s[1])
-        _, h, w, c = shape
         if to_space:
             y = b.op("Reshape", x, b.ints([0, h, w, bs, bs, c // (bs * bs)]))
             y = b.op("Transpose", y, perm=[0, 1, 3, 2, 4, 5])
@@ -1136,13 +1133,7 @@ def _space_onnx(to_space):
             y = b.op("Reshape", y, b.ints([0, h // bs, w // bs, bs * bs * c]))
         return y if data_format == "NHWC" else b.op("Transpose", y, perm=[0, 3, 1, 2])
 
-    _orig = [None]
-
-    def entry(b, x, block_size, data_format):
-        _orig[0] = x
-        return lower(b, x, block_size, data_format)
-
-    return entry
+    return lower
 
 
 DEPTH_TO_SPACE.def_onnx(_space_onnx(True))
@@ -1277,6 +1268,14 @@ def _attr_err(op_name: str, attr: str, value, allowed: list[str]):
     names = ", ".join(f'"{a}"' for a in allowed)
     return _err(op_name, f"Value for attr '{attr}' of \"{value}\" is not in the list of allowed "
                          f"values: {names}\n\t; NodeDef: {{{{node {op_name}}}}}")
+
+
+def check_dtype(op_name: str, t: Tensor, allowed: tuple, attr: str = "T") -> None:
+    """TF's message for a dtype outside an op's allowed list (in the op's own order)."""
+    if t.dtype.name not in allowed:
+        names = ", ".join(tf_type_name(_dtypes.as_dtype(n)) for n in allowed)
+        raise _err(op_name, f"Value for attr '{attr}' of {tf_type_name(t.dtype)} is not in the "
+                            f"list of allowed values: {names}\n\t; NodeDef: {{{{node {op_name}}}}}")
 
 
 def _ints(value) -> list[int]:
@@ -1536,10 +1535,10 @@ def _backprop_input(op, op_name, input_sizes, w, dy, strides, padding, explicit,
         n = dys[0]
         sizes = [n, *sizes, ws[-2]] if cl else [n, ws[-2], *sizes]
     if len(sizes) != rank:
-        raise _err(op_name, f"input_sizes must be {rank}-dimensional, got: {len(sizes)}", suffix="")
+        raise _err(op_name, f"{op_name} requires input_sizes to contain {rank} values or "
+                            f"{rank - 2} values, but got: {len(sizes)}", suffix="")
     if dys is not None and len(dys) != rank:
-        raise _err(op_name, f"input_sizes must be {rank}-dimensional, got: {len(dys)}", suffix="")
-    _conv_checks(op_name, tuple(sizes), ws, strides, dilations, data_format)
+        raise _err(op_name, f"out_backprop must be {rank}-dimensional", suffix="")
     if ws[-1] is not None and dys[c_axis] is not None and ws[-1] != dys[c_axis]:
         raise _err(op_name, prefix + "filter and out_backprop must have the same out_depth"
                    if rank == 4 else f"out_backprop and filter_sizes must have the same number "
@@ -1548,6 +1547,7 @@ def _backprop_input(op, op_name, input_sizes, w, dy, strides, padding, explicit,
     if sizes[c_axis] % ws[-2]:
         raise _err(op_name, prefix + "input depth must be evenly divisible by filter depth",
                    suffix="")
+    _conv_checks(op_name, tuple(sizes), ws, strides, dilations, data_format)
     if dys[0] is not None and sizes[0] != dys[0]:
         raise _err(op_name, prefix + f"input and out_backprop must have the same batch size. "
                                      f"Input batch: {sizes[0]}, outbackprop batch: {dys[0]}, "
@@ -1832,8 +1832,10 @@ def _pool_checks(op_name, xs, ksize, strides, padding, explicit, data_format, is
 
 
 def _pool(kind, rank, input, ksize, strides, padding, data_format, allow_explicit):
-    x = tensor(input)
     max_ = kind == "max"
+    # MaxPool's type attr defaults to float: TF converts non-tensor inputs to float32.
+    x = tensor(input, dtype=_dtypes.float32) if max_ and rank == 4 and not isinstance(
+        input, Tensor) else tensor(input)
     op_name = ("MaxPool" if max_ else "AvgPool") + ("3D" if rank == 5 else "")
     allowed_dt = {("max", 4): _MAXPOOL_TYPES, ("max", 5): _MAXPOOL3D_TYPES}.get(
         (kind, rank), _AVGPOOL_TYPES)
@@ -1875,6 +1877,7 @@ def _pool1d(kind, input, ksize, strides, padding, data_format, allow_explicit):
 
 
 def _generic_pool(kind, input, ksize, strides, padding, data_format):
+    raw = input
     x = tensor(input)
     rank = x.shape.rank
     if rank not in (3, 4, 5):
@@ -1888,7 +1891,8 @@ def _generic_pool(kind, input, ksize, strides, padding, data_format):
         fmt = "NCW" if data_format and data_format.startswith("NC") else "NWC"
         return _pool1d(kind, x, ksize, strides, padding, fmt, kind == "max")
     default = "NHWC" if rank == 4 else "NDHWC"
-    return _pool(kind, rank, x, ksize, strides, padding, data_format or default, kind == "max")
+    return _pool(kind, rank, x if rank == 5 else raw, ksize, strides, padding,
+                 data_format or default, kind == "max")
 
 
 def max_pool(input, ksize, strides, padding, data_format=None, name=None):
@@ -2029,7 +2033,7 @@ def _block_op(op, op_name, input, block_size, data_format):
         raise _err(op_name, f"Input rank should be: 4 instead of: {len(xs)}"
                    if op is DEPTH_TO_SPACE else f"Input rank should be 4 instead of {len(xs)}")
     if xs is not None:
-        n, h, w, c = xs if data_format == "NHWC" else (xs[0], xs[2], xs[3], xs[1])
+        _, h, w, c = xs if data_format == "NHWC" else (xs[0], xs[2], xs[3], xs[1])
         if op is DEPTH_TO_SPACE and c is not None and c % (bs * bs):
             raise _err(op_name, f"Input depth dimension {c} should be divisible by: {bs * bs}")
         if op is SPACE_TO_DEPTH and ((w is not None and w % bs) or (h is not None and h % bs)):

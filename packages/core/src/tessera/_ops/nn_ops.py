@@ -3,7 +3,7 @@
 Primitives are TF's raw ops that map to roughly one ONNX operator (Relu, Elu, Softmax,
 BiasAdd, LRN, the two softmax cross-entropy ops...); everything else (gelu, silu, moments,
 batch_normalization, the sigmoid/poisson losses...) is composed from public ops as TF
-composes it. Private primitives (``_Nn*``) fill gaps other families may fill later.
+composes it. One private primitive, ``_NnDepthWindowSum``, carries LRN's gradient.
 """
 
 from __future__ import annotations
@@ -64,6 +64,12 @@ def _concrete(t: Tensor) -> np.ndarray | None:
 def _static_dims(t: Tensor) -> list | None:
     shape = t.shape
     return None if shape.rank is None else shape.as_list()
+
+
+def _c(value: float, like: Tensor):
+    """A Python constant for an op with ``like``: exact in float64 (a plain Python float
+    is converted through float32 there)."""
+    return tensor(np.float64(value)) if like._dtype is _dtypes.float64 else value
 
 
 def _upcast(x: np.ndarray) -> np.ndarray:
@@ -166,8 +172,8 @@ SELU = _declare_unary(
     "Selu", _selu_kernel,
     lambda c, dy: math_ops.where_v2(
         math_ops.less(c.outputs[0], 0),
-        math_ops.multiply(dy, math_ops.add(c.outputs[0], SELU_SCALE * SELU_ALPHA)),
-        math_ops.multiply(dy, SELU_SCALE)),
+        math_ops.multiply(dy, math_ops.add(c.outputs[0], _c(SELU_SCALE * SELU_ALPHA, dy))),
+        math_ops.multiply(dy, _c(SELU_SCALE, dy))),
     lambda b, x: b.op("Selu", x, alpha=SELU_ALPHA, gamma=SELU_SCALE),
     _unary_samples(extra=[Sample((_X6,), grad=False, expected=np.array(
         [-1.5201665, -0.69175816, 0.0, 0.5253505, 3.152103, 7.354907], np.float32))]))
@@ -186,7 +192,7 @@ LEAKY_RELU = declare(
         Sample((_samples.rand((3, 2), "float64"),), {"alpha": 2.0}),
     ])
 LEAKY_RELU.def_grad(lambda c, dy: math_ops.where_v2(
-    math_ops.greater(c.inputs[0], 0), dy, math_ops.multiply(dy, c.attrs["alpha"])))
+    math_ops.greater(c.inputs[0], 0), dy, math_ops.multiply(dy, _c(c.attrs["alpha"], dy))))
 LEAKY_RELU.def_onnx(lambda b, x, alpha: b.op("LeakyRelu", x, alpha=float(alpha)))
 
 
@@ -224,95 +230,6 @@ SOFTSIGN = _declare_unary(
     "Softsign",
     _unary_samples(extra=[Sample((_X6,), grad=False, expected=np.array(
         [-0.6666667, -0.33333334, 0.0, 0.33333334, 0.75, 0.875], np.float32))]))
-
-
-# ---- erfc (private: gelu's building block) -------------------------------------------------
-def _erfc_onnx(b, x):
-    dt = b.dtypes.get(x, np.dtype(np.float32))
-    if dt == np.float64:  # ONNX Runtime's Erf has float kernels only
-        from tessera._ops.math_ops import _onnx_type
-
-        erf = b.op("Cast", b.op("Erf", b.op("Cast", x, to=_onnx_type(np.float32))),
-                   to=_onnx_type(np.float64))
-    else:
-        erf = b.op("Erf", x)
-    return b.op("Sub", _onnx_const(b, x, 1), erf)
-
-
-_ERFC_COEFS: dict = {}
-
-
-def _erfc_coefs(dtype) -> np.ndarray:
-    """Chebyshev coefficients of log(erfcx(x)) - log(t) in u = 2t - 1, t = 2 / (2 + x), x >= 0
-    (the Numerical Recipes form), fitted once from math.erfc at a few dozen points."""
-    key = np.dtype(dtype)
-    c = _ERFC_COEFS.get(key)
-    if c is None:
-        from numpy.polynomial import chebyshev
-
-        def log_erfcx(x: float) -> float:
-            if x < 26.0:
-                return math.log(math.erfc(x)) + x * x
-            s, term = 1.0, 1.0
-            for n in range(1, 10):  # the asymptotic series, past where erfc underflows
-                term *= -(2 * n - 1) / (2 * x * x)
-                s += term
-            return math.log(s / (x * math.sqrt(math.pi)))
-
-        def f(us):
-            out = []
-            for u in us:
-                t = (u + 1) / 2
-                out.append(-math.log(2 * math.sqrt(math.pi)) if t <= 0
-                           else log_erfcx(2 / t - 2) - math.log(t))
-            return np.array(out)
-
-        c = chebyshev.chebinterpolate(f, 26 if key == np.float64 else 13).astype(key)
-        _ERFC_COEFS[key] = c
-    return c
-
-
-def _erfc_kernel(x):
-    xf = _upcast(x)
-    c = _erfc_coefs(xf.dtype)
-    z = np.abs(xf)
-    t = 2 / (2 + z)
-    u = 2 * t - 1
-    # Clenshaw's recurrence, in place
-    b1 = np.full_like(u, c[-1])
-    b2 = np.zeros_like(u)
-    tmp = np.empty_like(u)
-    u2 = 2 * u
-    for ck in c[-2:0:-1]:
-        np.multiply(u2, b1, out=tmp)
-        tmp -= b2
-        tmp += ck
-        b2, b1, tmp = b1, tmp, b2
-    np.multiply(u, b1, out=tmp)
-    tmp -= b2
-    tmp += c[0]
-    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
-        r = t * np.exp(tmp - z * z)
-        out = np.where(xf < 0, 2 - r, r)
-    return out.astype(x.dtype, copy=False)
-
-
-ERFC = _declare_unary(
-    "_NnErfc", _erfc_kernel,
-    lambda c, dy: math_ops.multiply(dy, math_ops.multiply(
-        math_ops.exp(math_ops.negative(math_ops.square(c.inputs[0]))), -2 / math.sqrt(math.pi))),
-    lambda b, x: _erfc_onnx(b, x),
-    _unary_samples(low=-3.0, high=3.0, extra=[
-        Sample((np.array([-6.0, -1.0, 0.0, 0.5, 1.0, 3.0, 10.0, 26.5]),), grad=False, onnx=False,
-               rtol=1e-13, atol=0,
-               expected=np.array([math.erfc(v) for v in (-6.0, -1.0, 0.0, 0.5, 1.0, 3.0, 10.0,
-                                                          26.5)])),
-        Sample((np.array([-2.0, 0.3, 4.0], np.float32),), grad=False, rtol=1e-6,
-               expected=np.array([math.erfc(v) for v in (-2.0, 0.3, 4.0)], np.float32))]))
-
-
-def _erfc(x: Tensor) -> Tensor:
-    return execute(ERFC, (x,), _NOATTRS)
 
 
 # ---- softmax family ------------------------------------------------------------------------
@@ -467,7 +384,8 @@ def silu(features, beta=1.0):
     if isinstance(beta, int | float) and beta == 1.0:
         z = x
     else:
-        z = math_ops.multiply(math_ops.cast(tensor(beta), x._dtype), x)
+        z = math_ops.multiply(math_ops.cast(tensor(_c(beta, x) if isinstance(beta, float)
+                                                   else beta), x._dtype), x)
     _check_sigmoid_like(x, "Sigmoid")
     return math_ops.multiply(x, math_ops.sigmoid(z))
 
@@ -484,11 +402,13 @@ def gelu(features, approximate=False, name=None):
     if approximate:
         inner = math_ops.multiply(
             math_ops.add(x, math_ops.multiply(math_ops.multiply(math_ops.multiply(x, x), x),
-                                              0.044715)), 0.7978845608028654)
+                                              _c(0.044715, x))), _c(0.7978845608028654, x))
         return math_ops.multiply(math_ops.multiply(x, 0.5),
                                  math_ops.add(math_ops.tanh(inner), 1.0))
+    from tessera._ops.elementwise_ops import erfc
+
     return math_ops.multiply(math_ops.multiply(x, 0.5),
-                             _erfc(math_ops.multiply(x, -0.7071067811865476)))
+                             erfc(math_ops.multiply(x, _c(-0.7071067811865476, x))))
 
 
 def crelu(features, axis=-1, name=None):
@@ -621,8 +541,9 @@ def _log_softmax_last(x: Tensor) -> Tensor:
 
 
 def _expand_last(t: Tensor) -> Tensor:
-    dims = [-1 if d is None else d for d in t.shape.as_list()]
-    return array_ops.reshape(t, [*dims, 1])
+    from tessera._ops.shape_ops import expand_dims
+
+    return expand_dims(t, -1)
 
 
 def _xent_logits_grad(logits, backprop, dloss, dbackprop):
@@ -830,7 +751,8 @@ def weighted_cross_entropy_with_logits(labels, logits, pos_weight, name=None):
     if isinstance(pos_weight, Tensor):
         scale = math_ops.subtract(pos_weight, 1)
     else:  # TF's 1 + (pos_weight - 1) * labels converts the Python number to labels' dtype
-        scale = tensor(pos_weight - 1, dtype=z._dtype)
+        scale = tensor(_c(pos_weight - 1, z) if isinstance(pos_weight, float) else
+                       pos_weight - 1, dtype=z._dtype)
     log_weight = math_ops.add(math_ops.multiply(scale, z), 1)
     first = math_ops.multiply(math_ops.subtract(tensor(1, dtype=z._dtype), z), x)
     _check("Exp", x, _FLOAT_CPLX)
@@ -850,7 +772,7 @@ def log_poisson_loss(targets, log_input, compute_full_loss=False, name=None):
         with np.errstate(divide="ignore", invalid="ignore"):
             stirling = math_ops.add(
                 math_ops.subtract(math_ops.multiply(z, math_ops.log(z)), z),
-                math_ops.multiply(math_ops.log(math_ops.multiply(z, 2 * math.pi)), 0.5))
+                math_ops.multiply(math_ops.log(math_ops.multiply(z, _c(2 * math.pi, z))), 0.5))
         zeros = _zero(z)
         cond = math_ops.logical_and(math_ops.greater_equal(z, zeros),
                                     math_ops.less_equal(z, array_ops.ones_like(z)))
@@ -880,11 +802,15 @@ def _axes(axes, rank, op_name="Mean"):
 
 def _squeeze(t: Tensor, axes: list[int]) -> Tensor:
     """Drop reduced (size-1) axes of a keepdims result."""
-    dims = t.shape.as_list()
-    out = [-1 if d is None else d for i, d in enumerate(dims) if i not in axes]
-    if out.count(-1) > 1:
-        raise NotImplementedError("moments without keepdims needs at most one unknown dim")
-    return array_ops.reshape(t, out)
+    from tessera._ops.shape_ops import squeeze
+
+    return squeeze(t, axes) if axes else t
+
+
+def _stop_gradient(t: Tensor) -> Tensor:
+    from tessera._ops.shape_ops import stop_gradient
+
+    return stop_gradient(t)
 
 
 def moments(x, axes, shift=None, keepdims=False, name=None):
@@ -893,7 +819,8 @@ def moments(x, axes, shift=None, keepdims=False, name=None):
     y = math_ops.cast(x, _dtypes.float32) if x._dtype is _dtypes.float16 else x
     ax = _axes(axes, x.shape.rank)
     mean = reduction_ops.reduce_mean(y, ax, keepdims=True)
-    variance = reduction_ops.reduce_mean(math_ops.squared_difference(y, mean), ax, keepdims=True)
+    variance = reduction_ops.reduce_mean(math_ops.squared_difference(y, _stop_gradient(mean)),
+                                         ax, keepdims=True)
     if not keepdims:
         mean, variance = _squeeze(mean, ax), _squeeze(variance, ax)
     if x._dtype is _dtypes.float16:
@@ -914,7 +841,8 @@ def weighted_moments(x, axes, frequency_weights, keepdims=False, name=None):
     sum_of_weights = reduction_ops.reduce_sum(math_ops.add(w, _zero(x)), ax, keepdims=True)
     mean = _truediv_no_nan(weighted_sum, sum_of_weights)
     distsq = reduction_ops.reduce_sum(
-        math_ops.multiply(w, math_ops.squared_difference(x, mean)), ax, keepdims=True)
+        math_ops.multiply(w, math_ops.squared_difference(x, _stop_gradient(mean))), ax,
+        keepdims=True)
     variance = _truediv_no_nan(distsq, sum_of_weights)
     if not keepdims:
         mean, variance = _squeeze(mean, ax), _squeeze(variance, ax)
@@ -1031,7 +959,9 @@ def l2_normalize(x, axis=None, epsilon=1e-12, name=None, dim=None):
         inv = math_ops.rsqrt(math_ops.maximum(square_sum, epsilon))
         return math_ops.multiply(x, math_ops.cast(inv, x._dtype))
     square_sum = reduction_ops.reduce_sum(math_ops.square(x), axis, keepdims=True)
-    eps = epsilon if isinstance(epsilon, Tensor) else tensor(epsilon, dtype=square_sum._dtype)
+    eps = epsilon if isinstance(epsilon, Tensor) else tensor(
+        _c(epsilon, square_sum) if isinstance(epsilon, float) else epsilon,
+        dtype=square_sum._dtype)
     return math_ops.multiply(x, math_ops.rsqrt(math_ops.maximum(square_sum, eps)))
 
 
@@ -1139,87 +1069,10 @@ lrn = local_response_normalization
 
 
 # ---- embedding lookup ----------------------------------------------------------------------
-def _gather_kernel(params, ids):
-    n = params.shape[0]
-    if ids.size:
-        bad = (ids < 0) | (ids >= n)
-        if bad.any():
-            where = np.argwhere(bad)[0]
-            raise _invalid(f"indices[{','.join(str(i) for i in where)}] = {ids[tuple(where)]} "
-                           f"is not in [0, {n}) [Op:GatherV2] name: ")
-    return np.take(params, ids, axis=0)
-
-
-def _infer_gather(params, ids):
-    if params is None or ids is None:
-        return None
-    return tuple(ids) + tuple(params[1:])
-
-
-GATHER = declare("_NnGather", _gather_kernel, infer=_infer_gather, samples=lambda: [
-    Sample((_samples.rand((5, 2)), np.array([4, 0, 2, 4], np.int32)), grad_inputs=(0,)),
-    Sample((_samples.rand((4, 2, 3), "float64"), np.array([[1, 3], [0, 0]], np.int64)),
-           grad_inputs=(0,)),
-    Sample((_samples.rand((3,)), np.array(2, np.int32)), grad_inputs=(0,)),
-    Sample((_samples.rand((3, 2)), np.zeros((0,), np.int32)), grad=False),
-    Sample((np.arange(10, dtype=np.float32).reshape(5, 2), np.array([4, 0], np.int32)),
-           grad=False, expected=np.array([[8.0, 9.0], [0.0, 1.0]], np.float32)),
-])
-
-
-def _scatter_add_kernel(updates, ids, num_rows):
-    out = np.zeros((num_rows,) + updates.shape[ids.ndim:], updates.dtype)
-    np.add.at(out, ids.reshape(-1), updates.reshape((-1,) + out.shape[1:]))
-    return out
-
-
-def _infer_scatter_add(updates, ids, num_rows):
-    if updates is None or ids is None:
-        return None
-    return (num_rows,) + tuple(updates[len(ids):])
-
-
-SCATTER_ADD = declare("_NnScatterAdd", _scatter_add_kernel, infer=_infer_scatter_add,
-                      samples=lambda: [
-                          Sample((_samples.rand((4, 2)), np.array([4, 0, 2, 4], np.int32)),
-                                 {"num_rows": 5}, grad_inputs=(0,)),
-                          Sample((_samples.rand((2, 2, 3), "float64"),
-                                  np.array([[1, 3], [0, 0]], np.int64)), {"num_rows": 4},
-                                 grad_inputs=(0,)),
-                          Sample((np.ones((3, 2), np.float32), np.array([1, 1, 0], np.int32)),
-                                 {"num_rows": 3}, grad=False,
-                                 expected=np.array([[1, 1], [2, 2], [0, 0]], np.float32)),
-                      ])
-
-
-@GATHER.def_grad
-def _gather_grad(ctx, dy):
-    params, ids = ctx.inputs
-    return execute(SCATTER_ADD, (dy, ids), {"num_rows": params.shape[0]}), None
-
-
-@SCATTER_ADD.def_grad
-def _scatter_add_grad(ctx, dout):
-    return execute(GATHER, (dout, ctx.inputs[1]), _NOATTRS), None
-
-
-GATHER.def_onnx(lambda b, params, ids: b.op("Gather", params, ids, axis=0))
-
-
-@SCATTER_ADD.def_onnx
-def _scatter_add_onnx(b, updates, ids, num_rows):
-    from tessera._ops.math_ops import _onnx_type
-
-    ids_rank = len(b.shapes[ids])
-    tail = list(b.shapes[updates][ids_rank:])
-    zeros = b.op("ConstantOfShape", b.ints([num_rows, *tail]),
-                 value=np.zeros((1,), b.dtypes[updates]))
-    idx = b.op("Unsqueeze", b.op("Cast", ids, to=_onnx_type(np.int64)), b.ints([-1]))
-    return b.op("ScatterND", zeros, idx, updates, reduction="add")
-
-
 def _gather(params: Tensor, ids: Tensor) -> Tensor:
-    return execute(GATHER, (params, ids), _NOATTRS)
+    from tessera._ops.shape_ops import gather
+
+    return gather(params, ids)
 
 
 def _div_partition_ids(sizes: list[int], ids: Tensor) -> Tensor:

@@ -65,9 +65,29 @@ def _philox(c0, c1, c2, c3, key: int):
     return c0, c1, c2, c3
 
 
+def _philox_one(c0: int, c1: int, c2: int, c3: int, key: int) -> tuple[int, int, int, int]:
+    """One Philox block with Python ints (faster than NumPy for a handful of blocks)."""
+    k0, k1 = key & 0xFFFFFFFF, (key >> 32) & 0xFFFFFFFF
+    for _ in range(10):
+        p0 = 0xD2511F53 * c0
+        p1 = 0xCD9E8D57 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & 0xFFFFFFFF, (p0 >> 32) ^ c3 ^ k1, \
+            p0 & 0xFFFFFFFF
+        k0, k1 = (k0 + _BUMP0) & 0xFFFFFFFF, (k1 + _BUMP1) & 0xFFFFFFFF
+    return c0, c1, c2, c3
+
+
 def _blocks_at(key: int, ctr_lo: int, ctr_hi: int, offsets) -> np.ndarray:
     """Philox outputs (n, 4) uint32 at 128-bit counters ``(ctr_hi:ctr_lo) + offsets``."""
     off = np.asarray(offsets, dtype=np.uint64)
+    if off.size <= 4:
+        base = (ctr_lo & _U64) | ((ctr_hi & _U64) << 64)
+        rows = []
+        for o in off.reshape(-1).tolist():
+            c = (base + o) & ((1 << 128) - 1)
+            rows.append(_philox_one(c & 0xFFFFFFFF, (c >> 32) & 0xFFFFFFFF,
+                                    (c >> 64) & 0xFFFFFFFF, c >> 96, key))
+        return np.array(rows, np.uint32).reshape(*off.shape, 4)
     lo = off + np.uint64(ctr_lo & _U64)  # wraps modulo 2**64
     carry = (lo < off).astype(np.uint64)
     hi = np.uint64(ctr_hi & _U64) + carry
@@ -86,8 +106,7 @@ def _words(gen: tuple, count: int, skip: int = 0) -> np.ndarray:
 def _key_counter_from_seed(s0: int, s1: int) -> tuple[int, int]:
     """TF's stateless seed scrambling: one Philox call on the seed under a fixed key."""
     s0, s1 = s0 & _U64, s1 & _U64
-    c = [np.array([v], np.uint64) for v in (s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32)]
-    m = [int(v[0]) for v in _philox(*c, 0x02461E29_3EC8F720)]
+    m = _philox_one(s0 & 0xFFFFFFFF, s0 >> 32, s1 & 0xFFFFFFFF, s1 >> 32, 0x02461E29_3EC8F720)
     return m[0] | (m[1] << 32), m[2] | (m[3] << 32)
 
 
@@ -541,7 +560,7 @@ def _check_dtype(dtype, allowed: tuple[str, ...]):
     dtype = _dtypes.as_dtype(dtype)
     if dtype.name not in allowed:
         names = ", ".join(f"tf.{n}" for n in allowed)
-        raise ValueError(f"Argument `dtype` got invalid value {dtype!r}. Accepted dtypes are "
+        raise ValueError(f"Argument `dtype` got invalid value {dtype}. Accepted dtypes are "
                          f"({names}).")
     return dtype
 
@@ -736,7 +755,7 @@ STATELESS_MULTINOMIAL = declare(
     dtype_rule=_from_attr_dtype("output_dtype"), samples=lambda: [
         Sample((_CAT_LOGITS, np.array([1, 2], np.int64)),
                {"num_samples": 8, "output_dtype": _dtypes.int64}, grad=False,
-               expected=np.array([[3, 3, 1, 3, 2, 3, 3, 1], [2, 0, 1, 0, 3, 3, 3, 1]])),
+               expected=np.array([[3, 3, 1, 3, 2, 3, 3, 1], [3, 3, 2, 1, 0, 1, 2, 1]])),
         Sample((_CAT_LOGITS.astype(np.float64), np.array([1, 2], np.int32)),
                {"num_samples": 0, "output_dtype": _dtypes.int32}, grad=False),
     ])
@@ -753,8 +772,8 @@ GAMMA_V3 = declare(
     "StatelessRandomGammaV3", _gamma_v3_kernel, infer=_shape_infer,
     dtype_rule=lambda dts, attrs: dts[2], samples=lambda: [
         Sample((*_KC_SAMPLE, np.array([0.5, 1.0, 2.5, 10.0], np.float32)), {"shape": (2, 4)},
-               grad=False, expected=np.array([[0.06695361, 0.7067156, 1.5862181, 10.865817],
-                                              [0.62823546, 1.2691866, 1.112811, 8.068002]],
+               grad=False, expected=np.array([[0.06695361, 2.2487352, 2.8368528, 12.748074],
+                                              [0.62823546, 1.8935091, 1.9701487, 10.338543]],
                                              np.float32)),
         Sample((*_KC_SAMPLE, np.array([[3.0]], np.float64)), {"shape": (3, 1, 1)},
                grad=False),
@@ -773,7 +792,8 @@ STATELESS_POISSON = declare(
     "StatelessRandomPoisson", _stateless_poisson_kernel, infer=_shape_infer,
     dtype_rule=_from_attr_dtype(), samples=lambda: [
         Sample((np.array([1, 2], np.int64), np.array([0.5, 3.0, 9.9, 10.0, 50.0], np.float32)),
-               {"shape": (2, 5), "dtype": _dtypes.int32}, grad=False),
+               {"shape": (2, 5), "dtype": _dtypes.int32}, grad=False,
+               expected=np.array([[3, 4, 11, 10, 41], [2, 6, 13, 10, 53]], np.int32)),
         Sample((np.array([1, 2], np.int32), np.array(4.0, np.float64)),
                {"shape": (3,), "dtype": _dtypes.float64}, grad=False),
     ])
@@ -799,7 +819,8 @@ STATELESS_BINOMIAL = declare(
     dtype_rule=_from_attr_dtype(), samples=lambda: [
         Sample((np.array([1, 2], np.int64), np.array([5., 20., 100., 1000., 3.], np.float32),
                 np.array([.5, .2, .9, .01, .99], np.float32)),
-               {"shape": (2, 5), "dtype": _dtypes.int32}, grad=False),
+               {"shape": (2, 5), "dtype": _dtypes.int32}, grad=False,
+               expected=np.array([[3, 7, 93, 10, 3], [3, 6, 87, 10, 3]], np.int32)),
         Sample((np.array([3, 4], np.int32), np.array(7.0, np.float64), np.array(0.0, np.float64)),
                {"shape": (3,), "dtype": _dtypes.float64}, grad=False,
                expected=np.zeros(3)),
@@ -930,9 +951,9 @@ RANDOM_UNIFORM_INT = declare(
 
 def _shuffle_kernel(value, *, seed, seed2):
     n = value.shape[0] if value.ndim else 1
-    gen = _stateful_gen("RandomShuffle", (value.dtype.str,), seed, seed2, (n + 3) // 4)
     if value.ndim == 0 or n < 2:
         return value.copy()
+    gen = _stateful_gen("RandomShuffle", (value.dtype.str,), seed, seed2, (n - 1 + 3) // 4)
     return value[_shuffle_perm(gen, n)]
 
 
@@ -948,8 +969,9 @@ RANDOM_SHUFFLE = declare(
 
 def _multinomial_kernel(logits, *, num_samples, seed, seed2, output_dtype):
     _multinomial_check(logits, num_samples, "Multinomial")
+    # TF reserves 256 blocks per double drawn, samples per row rounded up to 4.
     gen = _stateful_gen("Multinomial", (logits.dtype.name, output_dtype.name), seed, seed2,
-                        logits.shape[0] * 2 * num_samples)
+                        logits.shape[0] * ((num_samples + 3) // 4 * 4) * 2 * _RESERVED_PER_OUTPUT)
     out = _multinomial_values(gen, logits, num_samples)
     return out.astype(output_dtype.as_numpy_dtype).reshape(logits.shape[0], num_samples)
 
@@ -1106,7 +1128,7 @@ def categorical(logits, num_samples, dtype=None, seed=None, name=None):
     lg = _logits_arg(logits)
     out = _dtypes.int64 if dtype is None else _dtypes.as_dtype(dtype)
     if out.name not in ("int32", "int64"):
-        raise ValueError(f"Argument `dtype` got invalid value {out!r}. Accepted dtypes are "
+        raise ValueError(f"Argument `dtype` got invalid value {out}. Accepted dtypes are "
                          f"(tf.int32, tf.int64).")
     return execute(MULTINOMIAL, (lg,), {"num_samples": _num_samples_arg(num_samples),
                                         "output_dtype": out, **_op_seeds(seed)})
@@ -1164,10 +1186,12 @@ def _check_alg(alg) -> None:
         raise NotImplementedError("Tessera implements the Philox RNG algorithm only; "
                                   "use alg='philox' or 'auto_select'")
     raise ValueError(f"Argument `alg` got unsupported value {alg}. Supported values are "
-                     f"{_ALG_NAMES}.")
+                     f"{_ALG_HELP}")
 
 
 _ALG_NAMES = ("philox", "threefry", "auto_select")
+_ALG_HELP = ("philox for the Philox algorithm, threefry for the ThreeFry algorithm, and "
+             "auto_select for auto-selection.")
 
 
 def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dtypes.float32, name=None,
@@ -1178,11 +1202,11 @@ def stateless_uniform(shape, seed, minval=0, maxval=None, dtype=_dtypes.float32,
     _check_alg(alg)
     if dtype.is_integer:
         if (minval is None) != (maxval is None):
-            raise ValueError(f"For integer `dtype` argument {dtype!r}, argument `minval` and "
+            raise ValueError(f"For integer `dtype` argument {dtype}, argument `minval` and "
                              f"`maxval` must be both None or not None. Got `minval`={minval} "
                              f"and `maxval`={maxval}.")
         if minval is not None and dtype.name in ("uint32", "uint64"):
-            raise ValueError(f"Argument `dtype` got invalid value {dtype!r} when argument "
+            raise ValueError(f"Argument `dtype` got invalid value {dtype} when argument "
                              f"`minval` is not None. Please don't use unsigned integers in "
                              f"this case.")
     shape = _shape_arg(shape, "StatelessRandomUniformV2")
@@ -1241,17 +1265,17 @@ def stateless_categorical(logits, num_samples, seed, dtype=_dtypes.int64, name=N
     lg = _logits_arg(logits)
     out = _dtypes.as_dtype(dtype)
     if out.name not in ("int32", "int64"):
-        raise ValueError(f"Argument `dtype` got invalid value {out!r}. Accepted dtypes are "
+        raise ValueError(f"Argument `dtype` got invalid value {out}. Accepted dtypes are "
                          f"(tf.int32, tf.int64).")
     s = _seed_tensor(seed, "StatelessMultinomial")
     return execute(STATELESS_MULTINOMIAL, (lg, s), {"num_samples": _num_samples_arg(num_samples),
                                                     "output_dtype": out})
 
 
-def _ends_with(shape: tuple, tail: tuple, op_name: str, what: str) -> None:
+def _ends_with(shape: tuple, tail: tuple, op_name: str, suffix: str = "") -> None:
     if len(tail) > len(shape) or (tail and tuple(shape[len(shape) - len(tail):]) != tuple(tail)):
         raise errors.InvalidArgumentError(
-            None, None, f"Shape passed in must end with {what} shape. [Op:{op_name}] name: ")
+            None, None, f"Shape passed in must end with broadcasted shape. [Op:{op_name}]{suffix}")
 
 
 def stateless_binomial(shape, seed, counts, probs, output_dtype=_dtypes.int32, name=None):
@@ -1273,7 +1297,7 @@ def stateless_binomial(shape, seed, counts, probs, output_dtype=_dtypes.int32, n
             None, None, f"counts and probs must have compatible batch dimensions: "
                         f"{c.shape.as_list()} vs. {p.shape.as_list()} "
                         f"[Op:StatelessRandomBinomial] name: ") from None
-    _ends_with(shape, bshape, "StatelessRandomBinomial", "broadcasted")
+    _ends_with(shape, bshape, "StatelessRandomBinomial")
     s = _seed_tensor(seed, "StatelessRandomBinomial")
     return execute(STATELESS_BINOMIAL, (s, c, p), {"shape": shape, "dtype": out})
 
@@ -1283,7 +1307,7 @@ def stateless_poisson(shape, seed, lam, dtype=_dtypes.int32, name=None):
     out = _check_dtype(dtype, ("float16", "float32", "float64", "int32", "int64"))
     shape = _shape_arg(shape, "StatelessRandomPoisson")
     lam_t = tensor(lam, dtype=out if out.is_floating else None, hint=_dtypes.float32)
-    _ends_with(shape, tuple(lam_t.shape.as_list()), "StatelessRandomPoisson", "lam")
+    _ends_with(shape, tuple(lam_t.shape.as_list()), "StatelessRandomPoisson")
     s = _seed_tensor(seed, "StatelessRandomPoisson")
     return execute(STATELESS_POISSON, (s, lam_t), {"shape": shape, "dtype": out})
 
@@ -1293,7 +1317,7 @@ def stateless_gamma(shape, seed, alpha, beta=None, dtype=_dtypes.float32, name=N
     dtype = _check_dtype(dtype, ("float16", "float32", "float64"))
     shape = _shape_arg(shape, "StatelessRandomGammaV3")
     a, b = _beta_and_alpha(alpha, beta, dtype, "StatelessRandomGammaV3")
-    _ends_with(shape, tuple(a.shape.as_list()), "StatelessRandomGammaV3", "alpha")
+    _ends_with(shape, tuple(a.shape.as_list()), "StatelessRandomGammaV3", " name: ")
     key, counter = _key_counter(seed)
     g = execute(GAMMA_V3, (key, counter, a), {"shape": shape})
     return _clip_tiny(_math().realdiv(g, b), dtype)
@@ -1356,7 +1380,7 @@ def _alg_id(alg) -> int:
         key = alg.lower()
         if key not in _ALG_NAMES:
             raise ValueError(f"Argument `alg` got unsupported value {alg}. Supported values "
-                             f"are {_ALG_NAMES}.")
+                             f"are {_ALG_HELP}")
         alg = _ALG_NAMES.index(key) + 1
     alg = int(alg)
     if alg == 3:
@@ -1366,7 +1390,7 @@ def _alg_id(alg) -> int:
                                   "use alg='philox' or 'auto_select'")
     if alg != 1:
         raise ValueError(f"Argument `alg` got unsupported value {alg}. Supported values are "
-                         f"{_ALG_NAMES}.")
+                         f"{_ALG_HELP}")
     return alg
 
 
@@ -1385,8 +1409,8 @@ def _state_from_seed(seed) -> np.ndarray:
         seed = int(seed)
         words = [(seed >> (64 * i)) & _U64 for i in range(_STATE_SIZE)]
     else:
-        flat = [int(v) for v in np.asarray(seed).reshape(-1)]
-        words = (flat + [0] * _STATE_SIZE)[:_STATE_SIZE]
+        flat = [int(v) for v in np.asarray(seed).reshape(-1)][:_STATE_SIZE]
+        words = [0] * (_STATE_SIZE - len(flat)) + flat  # TF pads on the left
     return np.array([_to_int64(w) for w in words], np.int64)
 
 
@@ -1411,9 +1435,9 @@ class Generator:
             self._state = copy_from._state.copy()
             self._alg = copy_from._alg
             return
-        if state is None:
-            raise ValueError("When argument `copy_from` is None, argument `state` can't be "
-                             "None.")
+        if state is None:  # TF asserts this
+            raise AssertionError("When argument `copy_from` is None, argument `state` can't "
+                                 "be None.")
         self._alg = _alg_id(alg)
         s = state.numpy() if isinstance(state, Tensor) else np.asarray(state)
         s = np.asarray([_to_int64(int(v)) for v in s.reshape(-1)], np.int64)
@@ -1493,9 +1517,12 @@ class Generator:
         dtype = _check_dtype(dtype, _STATEFUL_UNIFORM_DTYPES + ("uint32", "uint64"))
         shape = _shape_arg(shape, "StatefulUniform")
         if dtype.is_integer:
-            if maxval is None:
-                if minval is None or _is_py_int(minval, 0):
-                    raise ValueError(f"Must specify maxval for integer dtype {dtype!r}")
+            if (minval is None) != (maxval is None):
+                raise ValueError(f"For integer dtype {dtype}, minval and maxval must be both "
+                                 f"`None` or both non-`None`; got minval={minval} and "
+                                 f"maxval={maxval}")
+            if minval is None:
+                return self.uniform_full_int(shape, dtype)
             lo, hi = tensor(minval, dtype=dtype), tensor(maxval, dtype=dtype)
             key, counter = self._advance(_numel(shape) * _RESERVED_PER_OUTPUT)
             return execute(UNIFORM_INT_V2, (key, counter, lo, hi), {"shape": shape})
@@ -1543,11 +1570,11 @@ class Generator:
             c = _math().cast(c, _dtypes.float32)
         p = tensor(probs, dtype=c.dtype)
         bshape = np.broadcast_shapes(tuple(c.shape.as_list()), tuple(p.shape.as_list()))
-        _ends_with(shape, bshape, "StatefulRandomBinomial", "broadcasted")
+        _ends_with(shape, bshape, "StatefulRandomBinomial")
         nb = _numel(bshape)
         spb = _numel(shape) // nb if nb else 0
         state = self.state
-        self._advance(nb * 2 * 100 * ((spb + 3) // 4) * _RESERVED_PER_OUTPUT)
+        self._advance(nb * 2 * 100 * (spb + 3) // 4 * _RESERVED_PER_OUTPUT)
         return execute(STATEFUL_BINOMIAL, (state, c, p), {"shape": shape, "dtype": dtype})
 
     def _make_int64_keys(self, shape):
@@ -1613,7 +1640,7 @@ def dropout(x, rate, noise_shape=None, seed=None, name=None):
     x = tensor(x)
     if not x.dtype.is_floating:
         raise ValueError(f"`x.dtype` must be a floating point tensor as `x` will be scaled. "
-                         f"Received: x_dtype={x.dtype!r}")
+                         f"Received: x_dtype={x.dtype}")
     if is_number and rate == 0:
         return x
     if is_number:

@@ -17,24 +17,24 @@ from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework.convert import convert_to_tensor
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
+from tessera._framework.op import Sample, declare, not_differentiable
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_shape import TensorShape
 from tessera._ops import _rules, _samples, array_ops, math_ops, reduction_ops
-from tessera._ops._args import REAL, check_dtype, tf_type_name
+from tessera._ops._args import REAL, tf_type_name
 from tessera._ops._args import tensor as _tensor
 
 _NOATTRS: dict = {}
 _INT64_MAX = np.iinfo(np.int64).max
 _INT64_MIN = np.iinfo(np.int64).min
-_I32_64 = frozenset(["int32", "int64"])
-_INDICES = frozenset(["int16", "int32", "int64"])
-_SCATTER_INDICES = frozenset(["int16", "int32", "int64", "uint16"])
-# TopKV2's list: the dtypes tf.sort / tf.argsort accept.
-_SORTABLE = frozenset(["float32", "float64", "int32", "uint8", "int16", "int8", "int64",
-                       "bfloat16", "uint16", "float16", "uint32", "uint64"])
-_NEGATABLE = frozenset(["bfloat16", "float16", "float32", "float64", "int8", "int16", "int32",
-                        "int64", "complex64", "complex128"])
+_I32_64 = ("int32", "int64")
+_INDICES = ("int16", "int32", "int64")
+_SCATTER_INDICES = ("int16", "int32", "int64", "uint16")
+# TopKV2's list: the dtypes tf.sort / tf.argsort accept (in TF's order, for its message).
+_SORTABLE = ("float32", "float64", "int32", "uint8", "int16", "int8", "int64", "bfloat16",
+             "uint16", "float16", "uint32", "uint64")
+_NEGATABLE = ("bfloat16", "float16", "float32", "float64", "int8", "int16", "int32", "int64",
+              "complex64", "complex128")
 
 
 # ---- helpers -------------------------------------------------------------------------------
@@ -67,11 +67,38 @@ def _invalid(msg: str, op: str, name: str | None = "") -> errors.InvalidArgument
     return errors.InvalidArgumentError(None, None, msg + tail)
 
 
-def _int_values(value, op: str, attr: str, allowed=_I32_64):
+def _convert(value, dtype=None, hint=None) -> Tensor:
+    """convert_to_tensor, except that empty Python lists take ``dtype`` (or ``hint``) as in
+    TF (the core's converter refuses ``[]`` with an integer dtype)."""
+    target = dtype or hint
+    if target is not None and isinstance(value, list | tuple) and not np.asarray(
+            value, dtype=object).size:
+        return convert_to_tensor(np.zeros(np.shape(value), _dtypes.as_dtype(target).as_numpy_dtype))
+    try:
+        return convert_to_tensor(value, dtype=dtype, dtype_hint=hint)
+    except TypeError:
+        target = dtype or hint
+        if target is None or isinstance(value, Tensor):
+            raise
+        probe = np.asarray(value, dtype=object)
+        if probe.size:
+            raise
+        return convert_to_tensor(np.zeros(probe.shape, _dtypes.as_dtype(target).as_numpy_dtype))
+
+
+def _check_attr(op: str, t: Tensor, allowed: tuple, attr: str = "T") -> None:
+    """TF's message for a dtype outside an op's allowed list, in the op's own order."""
+    if t.dtype.name not in allowed:
+        names = ", ".join(tf_type_name(_dtypes.as_dtype(n)) for n in allowed)
+        raise _invalid(f"Value for attr '{attr}' of {tf_type_name(t.dtype)} is not in the list "
+                       f"of allowed values: {names}\n\t; NodeDef: {{{{node {op}}}}}", op)
+
+
+def _int_values(value, op: str, attr: str, allowed=("int32", "int64")):
     """An integer argument (Python value or tensor) as a NumPy int64 array, with TF's
     attr-dtype check."""
-    t = value if isinstance(value, Tensor) else convert_to_tensor(value, dtype_hint=_dtypes.int32)
-    check_dtype(op, t, allowed, attr)
+    t = value if isinstance(value, Tensor) else _convert(value, hint=_dtypes.int32)
+    _check_attr(op, t, allowed, attr)
     return np.asarray(t.numpy(), dtype=np.int64)
 
 
@@ -88,7 +115,7 @@ def _like(op: str, dtype, value, index: int) -> Tensor:
     """Input ``index`` of ``op`` sharing the type attr ``dtype``: Python values convert to it
     (TypeError when they cannot), tensors must already have it (TF's message)."""
     if not isinstance(value, Tensor):
-        return convert_to_tensor(value, dtype=dtype)
+        return _convert(value, dtype=dtype)
     if value.dtype is not dtype:
         raise _invalid(f"cannot compute {op} as input #{index}(zero-based) was expected to be "
                        f"a {tf_type_name(dtype)} tensor but is a {tf_type_name(value.dtype)} "
@@ -97,7 +124,7 @@ def _like(op: str, dtype, value, index: int) -> Tensor:
 
 
 def _zeros_of(dtype, shape) -> np.ndarray:
-    if dtype == object:
+    if np.dtype(dtype).kind == "O":
         return np.full(shape, b"", dtype=object)
     return np.zeros(shape, dtype=dtype)
 
@@ -141,7 +168,7 @@ def expand_dims(input, axis, name=None):
     """``tf.expand_dims``."""
     x = _tensor(input)
     if isinstance(axis, Tensor):
-        check_dtype("ExpandDims", axis, _I32_64, "Tdim")
+        _check_attr("ExpandDims", axis, _I32_64, "Tdim")
         a = axis.numpy().reshape(-1)
     else:
         a = convert_to_tensor(axis, dtype=_dtypes.int32).numpy().reshape(-1)
@@ -310,7 +337,7 @@ SLICE = declare("Slice", _slice_kernel, infer=_infer_slice, samples=lambda: [
 @SLICE.def_grad
 def _slice_grad(ctx, dy):
     shape = _shape(ctx.inputs[0])
-    begin, size = ctx.attrs["begin"], ctx.attrs["size"]
+    begin = ctx.attrs["begin"]
     out = _shape(dy)
     paddings = tuple((b, d - b - s) for b, s, d in zip(begin, out, shape))
     zero = _tensor(np.zeros((), dy.dtype.as_numpy_dtype), dtype=dy.dtype)
@@ -329,10 +356,10 @@ def slice(input_, begin, size, name=None):
     """``tf.slice``: ``size[i] = -1`` takes the rest of dimension ``i``."""
     x = _tensor(input_)
     bt = begin if isinstance(begin, Tensor) else convert_to_tensor(begin, dtype_hint=_dtypes.int32)
-    check_dtype("Slice", bt, _I32_64, "Index")
+    _check_attr("Slice", bt, _I32_64, "Index")
     st = _like("Slice", bt.dtype, size, 2) if isinstance(size, Tensor) else convert_to_tensor(
         size, dtype_hint=bt.dtype)
-    check_dtype("Slice", st, _I32_64, "Index")
+    _check_attr("Slice", st, _I32_64, "Index")
     b, s = bt.numpy(), st.numpy()
     rank = x.shape.rank
     if b.ndim != 1 or s.ndim != 1 or b.size != rank or s.size != rank:
@@ -605,7 +632,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
         return list(execute(SPLIT, (x,), {"sizes": sizes, "axis": axis}))
     if isinstance(n_split, Tensor) and n_split.shape.rank == 0:
         raise ValueError(f"Rank-0 tensors are not supported as the num_or_size_splits argument "
-                         f"to split. Argument provided: {n_split}")
+                         f"to split. Argument provided: {n_split!s}")
     s = _int_values(n_split, "SplitV", "Tlen")
     count = s.size if num is None else int(num)
     if s.ndim != 1 or s.size != count:
@@ -719,12 +746,12 @@ def _gather_grad(ctx, dy):
         d = array_ops.transpose(d, [0, 2, 1, 3])
     idx = array_ops.reshape(indices, [nb, k, 1])
     if b == 0:
-        g = scatter_nd(array_ops.reshape(idx, [k, 1]), array_ops.reshape(d, [k, m, rest]),
-                       [n, m, rest])
+        g = _scatter_nd_raw(array_ops.reshape(idx, [k, 1]),
+                            array_ops.reshape(d, [k, m, rest]), [n, m, rest])
         g = array_ops.reshape(g, [1, n, m, rest])
     else:
         coords = array_ops.concat([_batch_coords(nb, k, indices), idx], axis=2)
-        g = scatter_nd(coords, d, [nb, n, m, rest])
+        g = _scatter_nd_raw(coords, d, [nb, n, m, rest])
     if m != 1:
         g = array_ops.transpose(g, [0, 2, 1, 3])
     return array_ops.reshape(g, ps), None
@@ -759,7 +786,7 @@ def gather(params, indices, validate_indices=None, axis=None, batch_dims=0, name
     """``tf.gather`` (dense gradient)."""
     p = _tensor(params)
     idx = _tensor(indices)
-    check_dtype("GatherV2", idx, _INDICES, "Tindices")
+    _check_attr("GatherV2", idx, _INDICES, "Tindices")
     batch_dims = _scalar_int(batch_dims, "GatherV2", "batch_dims")
     axis = batch_dims if axis is None else _scalar_int(axis, "GatherV2")
     prank, irank = p.shape.rank, idx.shape.rank
@@ -843,12 +870,12 @@ def _gather_nd_grad(ctx, dy):
     b = ctx.attrs["batch_dims"]
     ps, ish = _shape(params), _shape(indices)
     if b == 0:
-        return scatter_nd(indices, dy, ps), None
+        return _scatter_nd_raw(indices, dy, ps), None
     r = ish[-1]
     nb, k = _prod(ps[:b]), _prod(ish[b:-1])
     coords = array_ops.concat([_batch_coords(nb, k, indices),
                                array_ops.reshape(indices, [nb, k, r])], axis=2)
-    g = scatter_nd(coords, array_ops.reshape(dy, [nb, k] + ps[b + r:]), [nb] + ps[b:])
+    g = _scatter_nd_raw(coords, array_ops.reshape(dy, [nb, k] + ps[b + r:]), [nb] + ps[b:])
     return array_ops.reshape(g, ps), None
 
 
@@ -860,7 +887,7 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
     """``tf.gather_nd``."""
     p = _tensor(params)
     idx = _tensor(indices)
-    check_dtype("GatherNd", idx, _INDICES, "Tindices")
+    _check_attr("GatherNd", idx, _INDICES, "Tindices")
     b = _scalar_int(batch_dims, "GatherNd", "batch_dims")
     irank = idx.shape.rank
     if b and b >= irank:
@@ -884,7 +911,7 @@ def gather_nd(params, indices, batch_dims=0, name=None, bad_indices_policy=""):
 def _flat_targets(indices, shape, what):
     """Row-major positions of the index tuples in ``shape[:r]``, bounds-checked."""
     r = indices.shape[-1]
-    idx = indices.reshape(-1, r).astype(np.int64, copy=False)
+    idx = indices.reshape(_prod(indices.shape[:-1]), r).astype(np.int64, copy=False)
     bounds = np.asarray(shape[:r], dtype=np.int64)
     bad = ((idx < 0) | (idx >= bounds)).any(axis=1)
     if bad.any():
@@ -945,6 +972,10 @@ def _scatter_nd_onnx(b, indices, updates, shape):
     return b.op("ScatterND", zeros, _cast64(b, indices), updates, reduction="add")
 
 
+def _scatter_nd_raw(indices, updates, shape):
+    return execute(SCATTER_ND, (indices, updates), {"shape": tuple(int(d) for d in shape)})
+
+
 def _check_scatter_shapes(indices, updates, shape, op):
     """TF's ScatterNd shape validation (static)."""
     ish, ush = indices.shape.as_list(), updates.shape.as_list()
@@ -966,7 +997,7 @@ def _check_scatter_shapes(indices, updates, shape, op):
 def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
     """``tf.scatter_nd``: duplicates add up."""
     idx = _tensor(indices)
-    check_dtype("ScatterNd", idx, _SCATTER_INDICES, "Tindices")
+    _check_attr("ScatterNd", idx, _INDICES, "Tindices")
     upd = _tensor(updates)
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
@@ -1050,7 +1081,7 @@ def _tensor_scatter_minmax_grad(ctx, dy):
     out = ctx.outputs[0]
     x_hit = math_ops.cast(math_ops.equal(x, out), dy.dtype)
     u_hit = math_ops.cast(math_ops.equal(updates, gather_nd(out, indices)), dy.dtype)
-    count = math_ops.add(x_hit, scatter_nd(indices, u_hit, _shape(x)))
+    count = math_ops.add(x_hit, _scatter_nd_raw(indices, u_hit, _shape(x)))
     share = math_ops.realdiv(dy, count)
     return (math_ops.multiply(share, x_hit), None,
             math_ops.multiply(gather_nd(share, indices), u_hit))
@@ -1083,7 +1114,7 @@ def _dt_name(dtype) -> str:
 def _tensor_scatter(op, tensor, indices, updates, allowed=None):
     t = _tensor(tensor)
     idx = _tensor(indices)
-    check_dtype(op.name, idx, _SCATTER_INDICES, "Tindices")
+    _check_attr(op.name, idx, _SCATTER_INDICES, "Tindices")
     upd = _like(op.name, t.dtype, updates, 2)
     if allowed is not None and t.dtype.name not in allowed:
         raise errors.NotFoundError(
@@ -1322,8 +1353,8 @@ def _sort_args(values, axis, direction):
                          f"Received: direction={direction}")
     x = _tensor(values)
     if direction == "ASCENDING" and x.dtype.name not in _NEGATABLE and not x.dtype.is_unsigned:
-        check_dtype("Neg", x, _NEGATABLE)
-    check_dtype("TopKV2", x, _SORTABLE)
+        _check_attr("Neg", x, _NEGATABLE)
+    _check_attr("TopKV2", x, _SORTABLE)
     axis = _scalar_int(axis, "Sort")
     rank = x.shape.rank
     if not -rank <= axis < rank:
@@ -1506,14 +1537,24 @@ LOWER_BOUND.def_onnx(_bound_onnx("left"))
 UPPER_BOUND.def_onnx(_bound_onnx("right"))
 
 
+_BOUND_TYPES = frozenset(["float64", "float32", "bfloat16", "float16", "int32", "int8", "uint8",
+                          "int16", "uint16", "uint32", "int64", "uint64"])
+
+
 def searchsorted(sorted_sequence, values, side="left", out_type=_dtypes.int32, name=None):
     """``tf.searchsorted`` over the innermost dimension."""
     if side not in ("left", "right"):
         raise ValueError(f"Argument `side` must be either 'right' or 'left'. Received: `side` = "
                          f"{side!r}.")
     op = LOWER_BOUND if side == "left" else UPPER_BOUND
-    seq = _tensor(sorted_sequence)
-    vals = _like(op.name, seq.dtype, values, 1)
+    seq, vals = _tensor(sorted_sequence), _tensor(values)
+    if vals.dtype is not seq.dtype:
+        _like(op.name, seq.dtype, vals, 1)
+    if seq.dtype.name not in _BOUND_TYPES:
+        raise errors.NotFoundError(
+            None, None, f"Could not find device for node: {{{{node {op.name}}}}} = {op.name}"
+                        f"[T={_dt_name(seq.dtype)}, out_type={_dt_name(_dtypes.as_dtype(out_type))}"
+                        f"] [Op:{op.name}]")
     out_type = _dtypes.as_dtype(out_type)
     if out_type.name not in _I32_64:
         raise _invalid(f"Value for attr 'out_type' of {tf_type_name(out_type)} is not in the "
@@ -1524,9 +1565,9 @@ def searchsorted(sorted_sequence, values, side="left", out_type=_dtypes.int32, n
             raise errors.InvalidArgumentError(
                 None, None, "slice index -1 of dimension 0 out of bounds. [Op:StridedSlice] "
                             "name: strided_slice/")
-    vshape = vals.shape.as_list()
-    seq2 = array_ops.reshape(seq, [-1, seq.shape[-1]])
-    vals2 = array_ops.reshape(vals, [-1, vshape[-1]])
+    vshape, sshape = vals.shape.as_list(), seq.shape.as_list()
+    seq2 = array_ops.reshape(seq, [_prod(sshape[:-1]), sshape[-1]])
+    vals2 = array_ops.reshape(vals, [_prod(vshape[:-1]), vshape[-1]])
     if seq2.shape[0] != vals2.shape[0]:
         raise _invalid("Leading dim_size of both tensors must match.", op.name)
     out = execute(op, (seq2, vals2), {"out_type": out_type})
@@ -1590,7 +1631,7 @@ def reverse_sequence(input, seq_lengths, seq_axis=None, batch_axis=None, name=No
     seq_axis = int(seq_axis)
     x = _tensor(input)
     lengths = _tensor(seq_lengths, hint=_dtypes.int64)
-    check_dtype("ReverseSequence", lengths, _I32_64, "Tlen")
+    _check_attr("ReverseSequence", lengths, _I32_64, "Tlen")
     rank = x.shape.rank
     op = "ReverseSequence"
     if seq_axis < 0:
@@ -1711,7 +1752,7 @@ def broadcast_dynamic_shape(shape_x, shape_y):
     sy = shape_y.as_list() if isinstance(shape_y, TensorShape) else shape_y
     x = _tensor(sx, hint=_dtypes.int32)
     y = _like("BroadcastArgs", x.dtype, sy, 1)
-    check_dtype("BroadcastArgs", x, _I32_64)
+    _check_attr("BroadcastArgs", x, _I32_64)
     for i, t in enumerate((x, y)):
         if t.shape.rank != 1:
             raise _invalid(f"In[{i}] must be a vector.{_fmt(t.shape.as_list())}", "BroadcastArgs",
@@ -1851,7 +1892,8 @@ DYNAMIC_STITCH = declare(
                 _samples.rand((1, 2, 3)), _samples.rand((1, 3))), {"n": 2}, grad_inputs=(2, 3)),
         Sample((np.array([0, 1], np.int32), np.array([1, 2], np.int32),
                 np.array([10.0, 11.0], np.float32), np.array([20.0, 21.0], np.float32)),
-               {"n": 2}, grad_inputs=(2, 3), expected=np.array([10, 20, 21], np.float32)),
+               {"n": 2}, grad=False,  # TF's gradient ignores overwrites: not numerical
+               expected=np.array([10, 20, 21], np.float32)),
         Sample((np.array(1, np.int32), np.array(0, np.int32), _samples.rand((2,), "float64"),
                 _samples.rand((2,), "float64")), {"n": 2}, grad_inputs=(2, 3)),
     ])
@@ -1916,12 +1958,13 @@ def _histogram_kernel(values, value_range, nbins, dtype):
     if v.dtype.kind == "f" and np.isnan(v).any():
         raise ValueError("Histogram values must not contain NaN")
     # TF's arithmetic: offsets in the input type, the bin width and the division in double.
-    step = float(hi - lo) / nbins
-    with np.errstate(over="ignore", invalid="ignore"):
+    if v.dtype.kind in "iu":  # exact in double, no integer overflow
+        step = (float(hi) - float(lo)) / nbins
+        offset = np.maximum(v, lo).astype(np.float64) - float(lo)
+    else:
+        step = float(hi - lo) / nbins
         offset = (np.maximum(v, lo) - lo).astype(np.float64)
-        if v.dtype.kind in "iu":
-            offset = np.maximum(v, lo).astype(np.float64) - float(lo)
-        bins = np.minimum(offset / step, nbins - 1).astype(np.int64)
+    bins = np.minimum(offset / step, nbins - 1).astype(np.int64)
     return np.bincount(bins, minlength=nbins).astype(dtype.as_numpy_dtype)
 
 
@@ -1960,7 +2003,7 @@ def _histogram_onnx(b, values, value_range, nbins, dtype):
     return b.op("ReduceSum", b.op("Cast", hot, to=to), b.ints([0]), keepdims=0)
 
 
-_HIST_TYPES = frozenset(["int32", "int64", "float32", "float64"])
+_HIST_TYPES = ("int32", "int64", "float32", "float64")
 
 
 def histogram_fixed_width(values, value_range, nbins=100, dtype=_dtypes.int32, name=None):
@@ -1969,7 +2012,7 @@ def histogram_fixed_width(values, value_range, nbins=100, dtype=_dtypes.int32, n
     v = _tensor(values)
     r = _like("HistogramFixedWidth", v.dtype, value_range, 1)
     op = "HistogramFixedWidth"
-    check_dtype(op, v, _HIST_TYPES)
+    _check_attr(op, v, _HIST_TYPES)
     dtype = _dtypes.as_dtype(dtype)
     if dtype.name not in _I32_64:
         raise _invalid(f"Value for attr 'dtype' of {tf_type_name(dtype)} is not in the list of "
@@ -1998,14 +2041,15 @@ def linspace(start, stop, num, name=None, axis=0):
     if isinstance(num, Tensor):
         if not num.dtype.is_integer:
             raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
-                            f"`tensor` = {num.numpy()} of dtype: {num.dtype!r}")
+                            f"`tensor` = {num.numpy()} of dtype: {num.dtype}")
         num = int(num.numpy())
     elif isinstance(num, float):
         raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
                         f"`tensor` = {num} of dtype: <dtype: 'float32'>")
     num = int(num)
-    if s.dtype.is_integer:
-        s, e = math_ops.cast(s, _dtypes.float64), math_ops.cast(e, _dtypes.float64)
+    if s.dtype.is_integer:  # TF's true division: small ints to float32, others float64
+        target = _dtypes.float32 if s.dtype.size <= 2 else _dtypes.float64
+        s, e = math_ops.cast(s, target), math_ops.cast(e, target)
     n_steps = max(num - 1, 1)
     if num < 0:
         raise _range_error(1, num)
@@ -2081,6 +2125,8 @@ def shape_n(input, out_type=_dtypes.int32, name=None):
     if not items:
         return []
     first = _tensor(items[0])
+    # A list input: Python values convert to the first one's dtype before tensors are checked.
+    items = [v if isinstance(v, Tensor) else _convert(v, dtype=first.dtype) for v in items]
     xs = [first] + [_like("ShapeN", first.dtype, v, i) for i, v in enumerate(items[1:], 1)]
     return [array_ops.shape(x, out_type) for x in xs]
 
@@ -2091,13 +2137,13 @@ def repeat(input, repeats, axis=None, name=None):
     if isinstance(repeats, Tensor):
         if not repeats.dtype.is_integer:
             raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. "
-                            f"Received `tensor` = {repeats.numpy()} of dtype: {repeats.dtype!r}")
+                            f"Received `tensor` = {repeats.numpy()} of dtype: {repeats.dtype}")
         r = math_ops.cast(repeats, _dtypes.int32)
     else:
         probe = convert_to_tensor(repeats)
         if not probe.dtype.is_integer:
             raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. "
-                            f"Received `tensor` = {repeats} of dtype: {probe.dtype!r}")
+                            f"Received `tensor` = {repeats} of dtype: {probe.dtype}")
         r = math_ops.cast(probe, _dtypes.int32)
     if r.shape.rank is not None and r.shape.rank > 1:
         raise ValueError(f"Shape {r.shape} must have rank at most 1")
