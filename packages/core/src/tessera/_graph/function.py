@@ -165,9 +165,11 @@ class ConcreteFunction:
             env = self._executor(feeds)
         for key, var in graph.assigned.items():
             var.assign(env[id(graph.variable_values[key])], read_value=False)
-        flat_out = [env[id(t)] if isinstance(t, GraphTensor) else t for t in graph.outputs]
-        return nest.pack_sequence_as(graph.structured_outputs, flat_out) \
-            if graph.structured_outputs is not None else None
+        if graph.structured_outputs is None:
+            return None
+        flat = [env[id(t)] if isinstance(t, GraphTensor) else t
+                for t in nest.flatten(graph.structured_outputs)]
+        return nest.pack_sequence_as(graph.structured_outputs, flat)
 
     def __call__(self, *args, **kwargs):
         leaves = nest.flatten((list(args), {k: kwargs[k] for k in sorted(kwargs)}))
@@ -183,6 +185,20 @@ def _flat_tensor_args(names, args, kwargs, leaves) -> list:
     flat = nest.flatten(bound)
     out = [x for x, leaf in zip(flat, leaves) if leaf.spec is not None]
     return out
+
+
+def _flatten_up_to(structure, value) -> list:
+    """Flatten ``value`` only as deep as ``structure`` (a list value for a TensorSpec is one
+    leaf)."""
+    if not nest.is_nested(structure):
+        return [value]
+    if isinstance(structure, dict):
+        return [x for k in sorted(structure, key=str)
+                for x in _flatten_up_to(structure[k], value[k])]
+    if len(structure) != len(value):
+        raise ValueError(f"the argument {value!r} does not match the input_signature "
+                         f"structure {structure!r}")
+    return [x for s, v in zip(structure, value) for x in _flatten_up_to(s, v)]
 
 
 def _spec_or_value(leaf: _Arg):
@@ -308,7 +324,7 @@ class Function:
                             f"positional arguments but the input_signature has {len(sig)}")
         out = []
         for value, spec in zip(values, sig):
-            for v, s in zip(nest.flatten(value), nest.flatten(spec)):
+            for v, s in zip(_flatten_up_to(spec, value), nest.flatten(spec)):
                 t = v._as_tensor() if _is_variable(v) else v
                 if not isinstance(t, Tensor):
                     t = convert_to_tensor(t, dtype_hint=s.dtype)
@@ -475,8 +491,8 @@ class Function:
                 _is_variable(x)]
         if self._input_signature is not None:
             flat = []
-            for v in values[:len(self._input_signature)]:
-                flat.extend(nest.flatten(v))
+            for v, spec in zip(values, self._input_signature):
+                flat.extend(_flatten_up_to(spec, v))
         return cf._run(flat)
 
     def __repr__(self) -> str:

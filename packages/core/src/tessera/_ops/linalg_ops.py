@@ -41,8 +41,10 @@ _DFH = ("double", "float", "half", "complex64", "complex128")
 _HFD = ("half", "float", "double", "complex64", "complex128")
 
 
-def _err(op_name: str, msg: str, name: str = "") -> errors.InvalidArgumentError:
-    return errors.InvalidArgumentError(None, None, f"{msg} [Op:{op_name}] name: {name}")
+def _err(op_name: str, msg: str, name: str | None = "") -> errors.InvalidArgumentError:
+    """TF's eager kernel error: ``msg [Op:X] name: N`` (some kernels print no name part)."""
+    tail = "" if name is None else f" name: {name}"
+    return errors.InvalidArgumentError(None, None, f"{msg} [Op:{op_name}]{tail}")
 
 
 def _check_types(op_name: str, t: Tensor, names: Sequence[str], attr: str = "T") -> None:
@@ -142,8 +144,14 @@ def _distinct_sv(shape, dtype="float64", seed=None):
 
 
 # ---- matmul ----------------------------------------------------------------------------------
-_MATMUL_TYPES = frozenset(["bfloat16", "float16", "float32", "float64", "int32", "int64",
-                           "complex64", "complex128"])
+_MATMUL_TYPES = ("bfloat16", "half", "float", "double", "int32", "int64", "uint8", "uint16",
+                 "uint32", "uint64", "complex64", "complex128")
+_MATMUL_OK = frozenset(_TF_NAMES[n] for n in _MATMUL_TYPES)
+
+
+def _dims(shape) -> str:
+    """A shape as TF prints it in kernel messages: [2,3]."""
+    return "[" + ",".join("?" if d is None else str(d) for d in shape) + "]"
 
 
 def _matmul_kernel(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
@@ -170,7 +178,7 @@ def _infer_matmul(a, b, transpose_a, transpose_b, adjoint_a, adjoint_b):
     m, k1 = (a[-1], a[-2]) if (transpose_a or adjoint_a) else (a[-2], a[-1])
     k2, n = (b[-1], b[-2]) if (transpose_b or adjoint_b) else (b[-2], b[-1])
     if k1 is not None and k2 is not None and k1 != k2:
-        raise ValueError(f"Matrix size-incompatible: In[0]: {list(a)}, In[1]: {list(b)}")
+        raise ValueError(f"Matrix size-incompatible: In[0]: {_dims(a)}, In[1]: {_dims(b)}")
     batch = a[:-2] if a[:-2] == b[:-2] else _broadcast_batch(tuple(a[:-2]), tuple(b[:-2]))
     return (*batch, m, n)
 
@@ -238,24 +246,27 @@ def matmul(a, b, transpose_a=False, transpose_b=False, adjoint_a=False, adjoint_
            name=None):
     """``tf.linalg.matmul`` (batched, broadcasting batch dims)."""
     a, b = same_dtype("MatMul", a, b)
-    check_dtype("MatMul", a, _MATMUL_TYPES)
+    if a._dtype.name not in _MATMUL_OK:
+        _check_types("MatMul", a, _MATMUL_TYPES)
     if transpose_a and adjoint_a:
-        raise ValueError("Only one of `transpose_a` and `adjoint_a` can be True.")
+        raise ValueError(f"Only one of `transpose_a` and `adjoint_a` can be True. Received "
+                         f"`transpose_a`={transpose_a}, `adjoint_a`={adjoint_a}.")
     if transpose_b and adjoint_b:
-        raise ValueError("Only one of `transpose_b` and `adjoint_b` can be True.")
+        raise ValueError(f"Only one of `transpose_b` and `adjoint_b` can be True. Received "
+                         f"`transpose_b`={transpose_b}, `adjoint_b`={adjoint_b}.")
     sa, sb = a.shape._dims, b.shape._dims
     if sa is not None and sb is not None:
         if len(sa) < 2 or len(sb) < 2:
+            which = 0 if len(sa) < 2 else 1
             raise errors.InvalidArgumentError(
-                None, None, f"In[0] and In[1] ndims must be == 2: {min(len(sa), len(sb))} "
-                            f"[Op:MatMul] name: ")
+                None, None, f"In[{which}] ndims must be >= 2 [Op:MatMul] name: ")
     if not (transpose_a or transpose_b or adjoint_a or adjoint_b):
         attrs = _MATMUL_ATTRS[(False, False)]
         # Fast path: the common case checks the inner dimension only.
         if (sa is not None and sb is not None and sa[-1] is not None and sb[-2] is not None
                 and sa[-1] != sb[-2]):
             raise errors.InvalidArgumentError(
-                None, None, f"Matrix size-incompatible: In[0]: {list(sa)}, In[1]: {list(sb)} "
+                None, None, f"Matrix size-incompatible: In[0]: {_dims(sa)}, In[1]: {_dims(sb)} "
                             f"[Op:MatMul] name: ")
         if sa is not None and sb is not None and len(sa) == len(sb) == 2:
             return execute(MATMUL, (a, b), attrs)
@@ -277,7 +288,7 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
     rank = a.shape.rank
     if rank is not None and rank < 2:
         raise ValueError(f"Argument `a` should be a (batch) matrix with rank >= 2.  Received "
-                         f"`a` = {a} with shape: {a.shape}")
+                         f"`a` = {_value_text(a)} with shape: {a.shape}")
     perm = list(range(rank - 2)) + [rank - 1, rank - 2]
     out = array_ops.transpose(a, perm)
     if conjugate:
@@ -290,6 +301,14 @@ def matrix_transpose(a, name="matrix_transpose", conjugate=False):
 def adjoint(matrix, name=None):
     """``tf.linalg.adjoint``: conjugate transpose."""
     return matrix_transpose(matrix, conjugate=True)
+
+
+def _value_text(t) -> str:
+    """A tensor as TF prints it inside Python-level error messages (its NumPy value)."""
+    try:
+        return str(t.numpy())
+    except Exception:
+        return str(t)
 
 
 # ---- small composites used by gradient rules ------------------------------------------------
@@ -1292,7 +1311,7 @@ def expm(input, name=None):
     """``tf.linalg.expm`` (Pade 13 with scaling and squaring)."""
     x = tensor(input)
     if x.dtype.name not in ("float16", "float32", "float64", "complex64", "complex128"):
-        raise ValueError(f"tf.linalg.expm does not support matrices of type {x.dtype!r}")
+        raise ValueError(f"tf.linalg.expm does not support matrices of type {x.dtype}")
     shape = _shape(x)
     if shape is not None and len(shape) >= 2 and None not in shape[-2:] and shape[-1] != shape[-2]:
         raise errors.InvalidArgumentError(
@@ -1637,11 +1656,11 @@ def _diag_k(k, op_name):
     ks = np.asarray(k).reshape(-1).tolist()
     if len(ks) not in (1, 2):
         raise _err(op_name, f"diag_index must have only one or two elements, received "
-                            f"{len(ks)} elements.")
+                            f"{len(ks)} elements.", None)
     k0, k1 = (int(ks[0]), int(ks[-1]))
     if k0 > k1:
         raise _err(op_name, f"lower_diag_index must not be larger than upper_diag_index: "
-                            f"{k0} > {k1}")
+                            f"{k0} > {k1}", None)
     return k0, k1
 
 
@@ -1662,16 +1681,16 @@ def _padding(value, dtype):
     return np.asarray(value).astype(dtype.as_numpy_dtype).item()
 
 
-def _check_k_bounds(op_name, k, m, n, name):
+def _check_k_bounds(op_name, k, m, n, name, dot="."):
     k0, k1 = k
     if m is None or n is None:
         return
     if not ((-m < k0 < n) or k0 == 0):
-        raise _err(op_name, f"lower_diag_index is out of bound: {k0}. It must be between "
+        raise _err(op_name, f"lower_diag_index is out of bound: {k0}{dot} It must be between "
                             f"{-m} and {n}", name)
     if not ((-m < k1 < n) or k1 == 0):
         raise _err(op_name, f"upper_diag_index is out of bound: {k1} It must be between "
-                            f"{-m} and {n}", name)
+                            f"{-m} and {n}", None)
 
 
 def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
@@ -1690,12 +1709,12 @@ def diag(diagonal, name="diag", k=0, num_rows=-1, num_cols=-1, padding_value=0,
                            f"[{','.join(map(str, shape))}]", name)
         if need == 2 and shape[-2] is not None and shape[-2] != k[1] - k[0] + 1:
             raise _err(op, "The number of diagonals provided in the input does not match the "
-                           "lower_diag_index and upper_diag_index range.")
+                           "lower_diag_index and upper_diag_index range.", None)
         if shape[-1] is not None:
             try:
                 _diag_dims(shape[-1], k[0], k[1], _int_arg(num_rows), _int_arg(num_cols))
             except ValueError as e:
-                raise _err(op, str(e)) from None
+                raise _err(op, str(e), name) from None
     return execute(DIAG, (d,), dict(k=k, num_rows=_int_arg(num_rows),
                                     num_cols=_int_arg(num_cols), padding_value=pad, align=align))
 
@@ -1719,16 +1738,24 @@ def diag_part(input, name="diag_part", k=0, padding_value=0, align="RIGHT_LEFT")
 def set_diag(input, diagonal, name="set_diag", k=0, align="RIGHT_LEFT"):
     """``tf.linalg.set_diag``: replace the diagonal(s) of a (batch of) matrix."""
     op = "MatrixSetDiagV3"
-    x, d = same_dtype(op, input, diagonal)
+    try:
+        x, d = same_dtype(op, input, diagonal)
+    except errors.InvalidArgumentError as e:
+        raise errors.InvalidArgumentError(None, None, e.message + name) from None
     k = _diag_k(k, op)
     _check_align(align, op, None)
     shape = _shape(x)
     if shape is not None:
         if len(shape) < 2:
             raise _err(op, f"input must be at least 2-dim, received shape: "
-                           f"[{','.join(map(str, shape))}]")
-        _check_k_bounds(op, k, shape[-2], shape[-1], name)
-    return execute(SET_DIAG, (x, d), dict(k=k, align=align))
+                           f"[{','.join(map(str, shape))}]", None)
+        _check_k_bounds(op, k, shape[-2], shape[-1], name, dot="")
+    try:
+        return execute(SET_DIAG, (x, d), dict(k=k, align=align))
+    except errors.InvalidArgumentError as e:
+        if "Either first dimensions" in e.message:
+            raise errors.InvalidArgumentError(None, None, e.message + name) from None
+        raise
 
 
 def trace(x, name=None):
@@ -2055,7 +2082,7 @@ def einsum(equation, *inputs, **kwargs):
 
 
 # ---- tensordot, matvec, cross ----------------------------------------------------------------
-def _tensordot_axes(axes, ra, rb):
+def _tensordot_axes(axes, ra, rb, a=None, b=None):
     if isinstance(axes, Tensor):
         axes = axes.numpy().tolist()
     if isinstance(axes, int | np.integer):
@@ -2064,8 +2091,8 @@ def _tensordot_axes(axes, ra, rb):
             raise ValueError(f"`axes` must be at least 0. Received: {axes}.")
         if axes > ra or axes > rb:
             raise ValueError(f"`axes` must not be larger than the number of dimensions of "
-                             f"tensor {'a' if axes > ra else 'b'}.  Received {axes}, vs tensor "
-                             f"dimensions {ra if axes > ra else rb}.")
+                             f"tensor {_value_text(a if axes > ra else b)}.  Received {axes}, "
+                             f"vs tensor dimensions {ra if axes > ra else rb}.")
         return list(range(ra - axes, ra)), list(range(axes))
     axes = list(axes)
     if len(axes) != 2:
@@ -2085,7 +2112,7 @@ def tensordot(a, b, axes, name=None):
 
     a, b = same_dtype("MatMul", a, b)
     sa, sb = _shape(a), _shape(b)
-    a_axes, b_axes = _tensordot_axes(axes, len(sa), len(sb))
+    a_axes, b_axes = _tensordot_axes(axes, len(sa), len(sb), a, b)
     a_free = [i for i in range(len(sa)) if i not in a_axes]
     b_free = [i for i in range(len(sb)) if i not in b_axes]
 

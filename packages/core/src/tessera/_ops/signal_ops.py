@@ -449,7 +449,7 @@ def _dct_grad(ctx, dy):
     """The transpose of each DCT type, itself a DCT up to diagonal scalings."""
     m = _math()
     x = ctx.inputs[0]
-    t, n, norm = ctx.attrs["type"], ctx.attrs["n"], ctx.attrs["norm"]
+    t, norm = ctx.attrs["type"], ctx.attrs["norm"]
     size = dy.shape.as_list()[-1]
     npd = dy.dtype.as_numpy_dtype
     k = np.arange(size)
