@@ -14,7 +14,6 @@ from tessera._framework import nest
 from tessera._framework.context import context
 from tessera._framework.convert import convert_to_tensor
 from tessera._framework.tensor import EagerTensor, Tensor
-from tessera._framework.tensor_shape import TensorShape
 from tessera._framework.tensor_spec import TensorSpec
 from tessera._graph.graph import FuncGraph, GraphTensor
 from tessera._graph.interpreter import ReferenceExecutor
@@ -351,7 +350,7 @@ class Function:
         def lift(x, base):
             if isinstance(x, TensorSpec | Tensor) or _is_variable(x):
                 dtype = x.dtype
-                shape = x.shape if not isinstance(x, TensorSpec | Tensor) else x.shape
+                shape = x.shape
                 n = counters.get(base, 0)
                 counters[base] = n + 1
                 label = base if n == 0 else f"{base}_{n}"
@@ -387,7 +386,7 @@ class Function:
         self._traces += 1
         cf = ConcreteFunction(fname, graph, names, tuple(values), kw, leaves, placeholders)
         if graph.created_variables:
-            if self._created_variables or self._traces > 1 and not self._first_trace_pending:
+            if self._created_variables or (self._traces > 1 and not self._first_trace_pending):
                 raise ValueError("tf.function only supports singleton tf.Variables created on "
                                  "the first call. Make sure the tf.Variable is only created once "
                                  "or created outside tf.function. See https://www.tensorflow.org"

@@ -8,7 +8,6 @@ as captured inputs (one per variable), and assignments make their final values o
 
 from __future__ import annotations
 
-from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework.tensor import EagerTensor, Tensor
 from tessera._framework.tensor_shape import TensorShape

@@ -19,6 +19,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
 
 from tessera import dtypes as _dtypes
 from tessera import errors
@@ -127,12 +128,17 @@ def _spatial_of(shape, data_format):
 
 
 # ---- convolution kernels (channels-last) ------------------------------------------------------
-def _im2col(xp, taps, spec, n, c):
-    """Patches ``[n, *outs, taps, c]``: one strided copy per filter tap."""
-    cols = np.empty((n, *spec.outs, len(taps), c), xp.dtype)
-    for t, offset in enumerate(taps):
-        cols[..., t, :] = xp[_window(offset, spec.strides, spec.dilations, spec.outs)]
-    return cols
+def _im2col(xp, kernel, spec):
+    """Patches ``[n, *outs, *kernel, c]``, contiguous: a sliding-window view, strided by the
+    strides and dilations, copied once in output order (sequential writes)."""
+    r = len(kernel)
+    eff = tuple((k - 1) * d + 1 for k, d in zip(kernel, spec.dilations))
+    v = sliding_window_view(xp, eff, axis=tuple(range(1, r + 1)))  # [n, *pos, c, *eff]
+    v = v[(slice(None),) + tuple(slice(0, s * (o - 1) + 1, s) for s, o in
+                                 zip(spec.strides, spec.outs))
+          + (slice(None),) + tuple(slice(None, None, d) for d in spec.dilations)]
+    return np.ascontiguousarray(v.transpose(0, *range(1, r + 1), *range(r + 2, 2 * r + 2),
+                                            r + 1))
 
 
 def _conv_forward(x, w, spec):
@@ -148,7 +154,7 @@ def _conv_forward(x, w, spec):
     w = w.astype(dt, copy=False)
     k = len(taps)
     if groups == 1:
-        cols = _im2col(xp, taps, spec, n, c)
+        cols = _im2col(xp, kernel, spec)
         y = np.matmul(cols.reshape(m, k * c), w.reshape(k * c, o))
         return y.reshape(n, *spec.outs, o)
     og = o // groups
@@ -158,7 +164,7 @@ def _conv_forward(x, w, spec):
         for t, offset in enumerate(taps):
             y += xp[_window(offset, spec.strides, spec.dilations, spec.outs)][..., None] * wk[t]
         return y.reshape(n, *spec.outs, o)
-    cols = _im2col(xp, taps, spec, n, c).reshape(m, k, groups, cg)
+    cols = _im2col(xp, kernel, spec).reshape(m, k, groups, cg)
     cols = cols.transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
     wg = w.reshape(k, cg, groups, og).transpose(2, 0, 1, 3).reshape(groups, k * cg, og)
     y = np.matmul(cols, wg)  # [groups, m, og]
@@ -221,7 +227,7 @@ def _conv_backprop_filter(x, dy, filter_shape, spec):
     dy = dy.astype(dt, copy=False)
     og = o // groups
     if groups == 1:
-        cols = _im2col(xp, taps, spec, n, c)
+        cols = _im2col(xp, kernel, spec)
         dw = np.matmul(cols.reshape(m, k * c).T, dy.reshape(m, o))
         return dw.reshape(filter_shape)
     if cg == 1:
@@ -231,7 +237,7 @@ def _conv_backprop_filter(x, dy, filter_shape, spec):
             patch = xp[_window(offset, spec.strides, spec.dilations, spec.outs)].reshape(m, c)
             dw[t] = np.einsum("mc,mco->co", patch, dyg)
         return dw.reshape(filter_shape)
-    cols = _im2col(xp, taps, spec, n, c).reshape(m, k, groups, cg)
+    cols = _im2col(xp, kernel, spec).reshape(m, k, groups, cg)
     cols = cols.transpose(2, 0, 1, 3).reshape(groups, m, k * cg)
     dyg = dy.reshape(m, groups, og).transpose(1, 0, 2)
     dw = np.matmul(cols.transpose(0, 2, 1), dyg)  # [groups, k*cg, og]
