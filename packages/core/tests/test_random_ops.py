@@ -305,7 +305,8 @@ def test_dropout_values():
     _eq(tf.nn.dropout(x, 0.5, noise_shape=[4, 1], seed=1), [[2] * 3] + [[0] * 3] * 3)
     out = tf.nn.dropout(np.ones([4, 3], np.float16), 0.25, seed=1)
     assert out.dtype == tf.float16
-    assert set(out.numpy().astype(np.float32).ravel().tolist()) <= {0.0, float(np.float16(4 / 3))}
+    assert set(out.numpy().astype(np.float32).ravel().tolist()) <= {0.0,
+                                                                  float(np.float16(4 / 3))}
     assert tf.nn.dropout(x, 0.0).numpy().tolist() == x.tolist()
     t = tf.nn.dropout(x, tf.constant(0.5), seed=1).numpy()
     assert set(t.ravel()) <= {0.0, 2.0}
@@ -415,3 +416,16 @@ def test_uniform_and_normal_distributions():
                                     dtype=tf.float64).numpy()
     np.testing.assert_allclose(p.mean(0), [4.0, 25.0], rtol=0.01)
     np.testing.assert_allclose(p.var(0), [4.0, 25.0], rtol=0.05)
+
+
+def test_stateful_ops_advance_per_call_inside_tf_function():
+    @tf.function
+    def f():
+        return tf.random.uniform([2], seed=3), tf.nn.dropout(tf.ones([8]), 0.5, seed=2)
+
+    want = [([0.38692939281463623, 0.3600262403488159], [2, 2, 0, 0, 0, 2, 0, 0]),
+            ([0.19575107097625732, 0.07571160793304443], [2, 0, 2, 0, 0, 2, 2, 0])]
+    for u, d in want:
+        got_u, got_d = f()
+        _eq(got_u, u)
+        _eq(got_d, d)

@@ -42,7 +42,8 @@ def grads(f, *xs):
         n = int(np.prod(y.shape.as_list()))
         w = tf.reshape(tf.cast(tf.range(n), y.dtype) * 0.5 + 1.0, y.shape.as_list())
         loss = tf.reduce_sum(y * w)
-    return [None if g is None else g.numpy().tolist() for g in tape.gradient(loss, xs)]
+    return [None if g is None else tf.convert_to_tensor(g).numpy().tolist()
+            for g in tape.gradient(loss, xs)]
 
 
 # ---- namespaces ----------------------------------------------------------------------------
@@ -77,7 +78,7 @@ def test_expand_dims():
     with raises(errors.InvalidArgumentError, "'dim' must be a tensor with a single value"):
         tf.expand_dims(X, [1, 2])
     with raises(TypeError, "Cannot convert 1.0 to EagerTensor of dtype int32"):
-        tf.expand_dims(X, 1.0)
+        tf.expand_dims(tf.constant(X), 1.0)
 
 
 def test_squeeze():
@@ -177,9 +178,9 @@ def test_pad_errors():
 def test_pad_gradients():
     m = [[1.0, 2.0, 3.0], [3.0, 4.0, 5.0], [6.0, 7.0, 8.0]]
     assert grads(lambda a: tf.pad(a, [[2, 1], [1, 2]], "REFLECT"), m) == [
-        [[6.0, 13.5, 7.0], [49.0, 105.0, 53.5], [52.5, 112.5, 57.0]]]
+        [[17.0, 24.0, 8.5], [69.0, 99.0, 34.5], [34.0, 48.0, 17.0]]]
     assert grads(lambda a: tf.pad(a, [[3, 1], [1, 3]], "SYMMETRIC"), m) == [
-        [[44.0, 57.0, 87.0], [36.0, 45.0, 67.5], [78.0, 90.0, 130.5]]]
+        [[65.5, 46.0, 46.0], [65.5, 46.0, 46.0], [135.0, 93.5, 93.5]]]
     assert grads(lambda a: tf.pad(a, [[1, 2], [0, 1]], constant_values=3.0),
                  [[1.0, 2.0], [3.0, 4.0]]) == [[[2.5, 3.0], [4.0, 4.5]]]
 
@@ -395,24 +396,25 @@ def test_tensor_scatter_nd():
     (tf.tensor_scatter_nd_min, "TensorScatterMin"),
 ])
 def test_tensor_scatter_nd_errors(fn, op):
+    t4 = tf.constant(T4)
     with raises(errors.InvalidArgumentError,
                 f"indices[1] = [4] does not index into shape [4] [Op:{op}]"):
-        fn(T4, [[1], [4]], [9.0, 8.0])
+        fn(t4, [[1], [4]], [9.0, 8.0])
     with raises(errors.InvalidArgumentError, "Outer dimensions of indices and update must match. "
                                              "Indices shape: [2,1], updates shape:[3]"):
-        fn(T4, [[1], [2]], [9.0, 8.0, 7.0])
+        fn(t4, [[1], [2]], [9.0, 8.0, 7.0])
     with raises(errors.InvalidArgumentError, "Inner dimensions of output shape must match inner "
                                              "dimensions of updates shape. Output: [4] updates: "
                                              "[1]"):
-        fn(T4, [[1, 1]], [5.0])
+        fn(t4, [[1, 1]], [5.0])
     with raises(errors.InvalidArgumentError,
                 f"cannot compute {op} as input #2(zero-based) was expected to be a float tensor "
                 f"but is a int32 tensor"):
-        fn(T4, [[1], [2]], tf.constant([9, 8]))
+        fn(t4, [[1], [2]], tf.constant([9, 8]))
+    allowed = "int16, int32, int64, uint16" if op == "TensorScatterUpdate" else "int32, int64"
     with raises(errors.InvalidArgumentError, "Value for attr 'Tindices' of float is not in the "
-                                             "list of allowed values: int16, int32, int64, "
-                                             "uint16"):
-        fn(T4, [[1.0]], [5.0])
+                                             f"list of allowed values: {allowed}\n"):
+        fn(t4, [[1.0]], [5.0])
 
 
 def test_tensor_scatter_nd_bool_has_no_kernel():
@@ -492,7 +494,7 @@ def test_roll():
     with raises(errors.InvalidArgumentError, "Value for attr 'Tshift' of float"):
         tf.roll(X, 1.0, 1)
     assert grads(lambda a: tf.roll(a, [1, 2], [0, 1]), [[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]]) == [
-        [[2.5, 3.0, 2.0], [1.0, 1.5, 0.5]]]
+        [[3.5, 2.5, 3.0], [2.0, 1.0, 1.5]]]
 
 
 def test_slice():
@@ -639,10 +641,8 @@ def test_linspace():
     with raises(ValueError, "stop: Tensor conversion requested dtype float64 for Tensor with "
                             "dtype float32"):
         tf.linspace(tf.constant(0.0, tf.float64), tf.constant(1.0), 3)
-    assert grads(lambda a, b: tf.linspace(a, b, 4), 1.0, 3.0) == pytest.approx(
-        [[0.0, 0.0]], abs=0) or True
     ga, gb = grads(lambda a, b: tf.linspace(a, b, 4), 1.0, 3.0)
-    assert ga == pytest.approx(4.0) and gb == pytest.approx(5.0)
+    assert ga == pytest.approx(2.6666665) and gb == pytest.approx(4.3333335)
 
 
 def test_meshgrid():
@@ -675,7 +675,7 @@ def test_size_rank_shape_n():
     check(tf.size(X, out_type=tf.float32), 6.0, tf.float32)
     check(tf.size(["a", "b"]), 2), check(tf.size(1.0), 1), check(tf.size(tf.zeros([0, 3])), 0)
     check(tf.rank(X), 2, tf.int32, ()), check(tf.rank(1.0), 0)
-    shapes = tf.shape_n([tf.constant(X), tf.zeros([4]), tf.zeros([])])
+    shapes = tf.shape_n([tf.zeros([2, 3]), tf.zeros([4]), 1.0])
     assert [s.numpy().tolist() for s in shapes] == [[2, 3], [4], []]
     assert tf.shape_n([X], out_type=tf.int64)[0].dtype == tf.int64
     with raises(errors.InvalidArgumentError, "Value for attr 'out_type' of float is not in the "
@@ -685,8 +685,6 @@ def test_size_rank_shape_n():
                                              "expected to be a int32 tensor but is a float "
                                              "tensor"):
         tf.shape_n([tf.constant(X), tf.zeros([4])])
-    with raises(TypeError, "Cannot convert 1.0 to EagerTensor of dtype int32"):
-        tf.shape_n([tf.constant(X), tf.zeros([4]), 1.0])
 
 
 def test_ensure_shape():
@@ -950,7 +948,7 @@ def test_histogram_fixed_width():
     check(tf.histogram_fixed_width(tf.zeros([0]), [0.0, 5.0], nbins=3), [0, 0, 0])
     check(tf.histogram_fixed_width([1.0, 2.0], [0.0, 5.0], nbins=tf.constant(2)), [2, 0])
     check(tf.histogram_fixed_width(tf.constant(np.linspace(-1, 2, 101), tf.float32),
-                                   [0.1, 0.7], nbins=7), [37, 3, 3, 3, 3, 3, 49])
+                                   [0.1, 0.7], nbins=7), [40, 3, 3, 3, 2, 3, 47])
     op = "[Op:HistogramFixedWidth]"
     with raises(errors.InvalidArgumentError, "value_range should satisfy value_range[0] < "
                                              f"value_range[1], but got '[5, 0]' {op}"):

@@ -69,6 +69,7 @@ class ConcreteFunction:
         self._leaves = leaves
         self._placeholders = placeholders
         self._executor = None
+        self._jit_compile = None
 
     # -- introspection (TF's names) -------------------------------------------------------
     @property
@@ -150,6 +151,25 @@ class ConcreteFunction:
             feeds[id(ph)] = var._as_tensor()
         return feeds
 
+    def _run_checked(self, tensors: list):
+        """Run with eager tensors already known to match the placeholders (fast path)."""
+        if context.graph is not None or context.tapes or self._executor is None:
+            return self._run(tensors)
+        feeds = {id(ph): t for ph, t in zip(self._placeholders, tensors)}
+        for var, ph in self.graph.variable_inputs.values():
+            feeds[id(ph)] = var._as_tensor()
+        env = self._executor(feeds)
+        graph = self.graph
+        for key, var in graph.assigned.items():
+            var.assign(env[id(graph.variable_values[key])], read_value=False)
+        out = graph.structured_outputs
+        if isinstance(out, GraphTensor):
+            return env[id(out)]
+        if out is None:
+            return None
+        flat = [env[id(t)] if isinstance(t, GraphTensor) else t for t in nest.flatten(out)]
+        return nest.pack_sequence_as(out, flat)
+
     def _run(self, flat_tensors: list):
         feeds = self._feed(flat_tensors)
         graph = self.graph
@@ -160,7 +180,7 @@ class ConcreteFunction:
             env = run_ops(graph.operations, dict(feeds))
         else:
             if self._executor is None:
-                self._executor = _make_executor(graph)
+                self._executor = _make_executor(graph, self._jit_compile)
             env = self._executor(feeds)
         for key, var in graph.assigned.items():
             var.assign(env[id(graph.variable_values[key])], read_value=False)
@@ -228,19 +248,29 @@ def _tf_name(dtype) -> str:
     return tf_type_name(dtype)
 
 
-def _make_executor(graph: FuncGraph):
-    """The registered default executor (e.g. ONNX Runtime) or the reference interpreter."""
+def _make_executor(graph: FuncGraph, jit_compile=None):
+    """``jit_compile=None``: a registered compiling executor (ONNX Runtime) when installed and
+    able to run the graph, else the reference interpreter; ``False``: always the reference
+    interpreter; ``True``: the compiling executor or an error saying why not."""
+    if jit_compile is False:
+        return ReferenceExecutor(graph)
     from tessera._plugins.manager import registry
 
-    executors = registry().executors
-    for name in ("onnxruntime",):
-        factory = executors.get(name)
-        if factory is not None:
-            try:
-                return factory(graph)
-            except NotImplementedError:
-                break  # the graph holds something the plugin cannot run
-    return ReferenceExecutor(graph)
+    factory = registry().executors.get("onnxruntime")
+    if factory is None:
+        if jit_compile:
+            raise errors.UnimplementedError(
+                None, None, "tf.function(jit_compile=True) needs a compiling executor: "
+                            "pip install tessera-onnxruntime")
+        return ReferenceExecutor(graph)
+    try:
+        return factory(graph)
+    except NotImplementedError as e:
+        if jit_compile:
+            raise errors.UnimplementedError(
+                None, None, f"tf.function(jit_compile=True) could not compile "
+                            f"{graph.name}: {e}") from None
+        return ReferenceExecutor(graph)  # e.g. a random op or tf.print: interpret it
 
 
 class Function:
@@ -257,6 +287,7 @@ class Function:
         self._jit_compile = jit_compile
         self._reduce_retracing = reduce_retracing
         self._cache: dict = {}
+        self._fast: dict = {}
         self._traces = 0
         self._created_variables = False
         self._bound: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -385,6 +416,7 @@ class Function:
             if flat else result
         self._traces += 1
         cf = ConcreteFunction(fname, graph, names, tuple(values), kw, leaves, placeholders)
+        cf._jit_compile = self._jit_compile
         if graph.created_variables:
             if self._created_variables or (self._traces > 1 and not self._first_trace_pending):
                 raise ValueError("tf.function only supports singleton tf.Variables created on "
@@ -484,8 +516,21 @@ class Function:
         return self._lookup(values, kw, names, for_call=False)
 
     def __call__(self, *args, **kwargs):
+        if not kwargs:
+            # Fast path: positional eager tensors whose dtypes/shapes were seen before.
+            try:
+                key = tuple((a._dtype, a._value.shape) for a in args)
+            except AttributeError:
+                key = None
+            if key is not None:
+                cf = self._fast.get(key)
+                if cf is not None:
+                    return cf._run_checked(list(args))
         values, kw, names = self._bind(args, kwargs)
         cf = self._lookup(values, kw, names, for_call=True)
+        if not kwargs and len(cf._placeholders) == len(args) and \
+                all(type(a) is EagerTensor for a in args):
+            self._fast[tuple((a._dtype, a._value.shape) for a in args)] = cf
         flat = [x for x in nest.flatten((list(values), kw)) if isinstance(x, Tensor) or
                 _is_variable(x)]
         if self._input_signature is not None:

@@ -132,6 +132,10 @@ def _im2col(xp, kernel, spec):
     """Patches ``[n, *outs, *kernel, c]``, contiguous: a sliding-window view, strided by the
     strides and dilations, copied once in output order (sequential writes)."""
     r = len(kernel)
+    if all(k == 1 for k in kernel):  # 1x1: the (strided) input itself
+        return np.ascontiguousarray(xp[_window((0,) * r, spec.strides, spec.dilations,
+                                               spec.outs)])[..., None, :].reshape(
+            xp.shape[0], *spec.outs, *kernel, xp.shape[-1])
     eff = tuple((k - 1) * d + 1 for k, d in zip(kernel, spec.dilations))
     v = sliding_window_view(xp, eff, axis=tuple(range(1, r + 1)))  # [n, *pos, c, *eff]
     v = v[(slice(None),) + tuple(slice(0, s * (o - 1) + 1, s) for s, o in

@@ -192,6 +192,8 @@ def _scan_lowering(step, identity):
     def lower(b, x, axis, exclusive, reverse):
         from onnx import helper
 
+        if b.shapes[x][axis] == 0:
+            return b.op("Identity", x)  # ONNX Runtime's Scan cannot run zero iterations
         dt = np.dtype(b.dtypes[x])
         ty = _onnx_type(dt)
         rank = len(b.shapes[x])

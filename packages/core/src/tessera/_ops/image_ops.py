@@ -72,7 +72,7 @@ def _slice_axis(x, axis: int, start, stop, step=1):
 
 def _pad_axis(x, axis: int, before: int, after: int, value=0):
     """Constant padding of one axis (concat with filled blocks)."""
-    array_ops, math_ops, _, _ = _ops()
+    array_ops = _ops()[0]
     if before == 0 and after == 0:
         return x
     shape = _shape(x)
@@ -103,7 +103,7 @@ def _reflect_pad_axis(x, axis: int, n: int = 1):
 
 def _apply_matrix(x, m: np.ndarray, axis: int):
     """``einsum('...i..., oi -> ...o...')`` with a constant matrix, via reshape + matmul."""
-    array_ops, _, _, linalg_ops = _ops()
+    linalg_ops = _ops()[3]
     shape = _shape(x)
     rest = shape[axis + 1:]
     n_rest = 1
@@ -318,7 +318,7 @@ def _axis_params(method: str, attrs: dict, axis: int) -> tuple:
 
 
 def _resample(method: str, x: np.ndarray, size, attrs: dict, out_dtype) -> np.ndarray:
-    n, h, w, c = x.shape
+    h, w = x.shape[1:3]
     if h == 0 or w == 0:
         raise ValueError("input image must be of non-zero size")
     ih, wh = _taps(method, h, size[0], _axis_params(method, attrs, 0))
@@ -331,7 +331,7 @@ def _resample(method: str, x: np.ndarray, size, attrs: dict, out_dtype) -> np.nd
 
 
 def _resample_adjoint(method: str, dy: np.ndarray, orig_size, attrs: dict, out_dtype):
-    n, oh, ow, c = dy.shape
+    oh, ow = dy.shape[1:3]
     h, w = orig_size
     ih, wh = _adjoint_taps(method, h, oh, _axis_params(method, attrs, 0))
     iw, ww = _adjoint_taps(method, w, ow, _axis_params(method, attrs, 1))
@@ -1221,8 +1221,8 @@ def adjust_hue(image, delta, name=None):
     array_ops, math_ops, _, _ = _ops()
     d = float(delta.numpy() if isinstance(delta, Tensor) else delta)
     if not -1.0 <= d <= 1.0:
-        raise errors.InvalidArgumentError(None, None, f"delta must be in the interval [-1, 1] "
-                                                      f"[Op:AdjustHue] name: ")
+        raise errors.InvalidArgumentError(None, None, "delta must be in the interval [-1, 1] "
+                                                      "[Op:AdjustHue] name: ")
 
     def fn(hsv):
         h, sv = hsv[..., 0:1], hsv[..., 1:3]
@@ -1240,7 +1240,6 @@ def image_gradients(image):
     if x.shape.rank != 4:
         raise ValueError(f"image_gradients expects a 4D tensor [batch_size, h, w, d], not "
                          f"{x.shape}.")
-    h, w = _shape(x)[1:3]
     dy = math_ops.subtract(_slice_axis(x, 1, 1, None), _slice_axis(x, 1, 0, -1))
     dx = math_ops.subtract(_slice_axis(x, 2, 1, None), _slice_axis(x, 2, 0, -1))
     return _pad_axis(dy, 1, 0, 1), _pad_axis(dx, 2, 0, 1)
@@ -1333,7 +1332,7 @@ def _valid_filter(x, g: np.ndarray):
 
 
 def _ssim_per_channel(img1, img2, max_val, filter_size, filter_sigma, k1, k2):
-    _, math_ops, reduction_ops, _ = _ops()
+    math_ops = _ops()[1]
     m = math_ops
     shape1 = _shape(img1)
     h, w = shape1[-3], shape1[-2]
@@ -1430,7 +1429,7 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
     padding = padding.upper() if isinstance(padding, str) else padding
     if padding not in ("VALID", "SAME"):
         raise ValueError(f"padding must be one of 'VALID' or 'SAME', got {padding!r}")
-    n, h, w, d = _shape(x)
+    h, w = _shape(x)[1:3]
     kh, kw = sizes[1], sizes[2]
     sh, sw = strides[1], strides[2]
     rh, rw = rates[1], rates[2]
@@ -1470,7 +1469,7 @@ def _crop_coords(boxes, n_in, crop, lo_col, hi_col):
 
 
 def _crop_and_resize_kernel(image, boxes, box_ind, crop_size, method, extrapolation_value):
-    b, h, w, c = image.shape
+    b, h, w = image.shape[:3]
     nb = boxes.shape[0]
     ch, cw = crop_size
     if np.any((box_ind < 0) | (box_ind >= b)):
@@ -1580,7 +1579,7 @@ def _crop_grad_image_kernel(grads, boxes, box_ind, image_shape, T, method):
 
 
 def _crop_grad_boxes_kernel(grads, image, boxes, box_ind):
-    b, h, w, c = image.shape
+    h, w = image.shape[1:3]
     nb, ch, cw, _ = grads.shape
     ys, vy = _crop_coords(boxes, h, ch, 0, 2)
     xs, vx = _crop_coords(boxes, w, cw, 1, 3)
@@ -1660,8 +1659,8 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
             None, None, f"input image must be 4-D{list(x.shape.as_list() or [])} "
                         f"[Op:CropAndResize] name: ")
     if method not in ("bilinear", "nearest"):
-        raise errors.InvalidArgumentError(None, None, f"method must be 'bilinear' or 'nearest'"
-                                                      f" [Op:CropAndResize] name: ")
+        raise errors.InvalidArgumentError(None, None, "method must be 'bilinear' or 'nearest'"
+                                                      " [Op:CropAndResize] name: ")
     crop = _static_ints(crop_size, "crop_size")
     if len(crop) != 2 or crop[0] <= 0 or crop[1] <= 0:
         raise errors.InvalidArgumentError(
@@ -1860,6 +1859,159 @@ def non_max_suppression_padded(boxes, scores, max_output_size, iou_threshold=0.5
     return idx, valid
 
 
+# ---- random image ops (tf.random's public functions) -------------------------------------------
+def _random_ops():
+    from tessera._ops import random_ops
+
+    return random_ops
+
+
+def _stateless_uniform(seed):
+    def fn(shape, minval=0, maxval=None, dtype=_dtypes.float32):
+        return _random_ops().stateless_uniform(shape, seed=seed, minval=minval, maxval=maxval,
+                                               dtype=dtype)
+
+    return fn
+
+
+def _stateful_uniform(seed):
+    def fn(shape, minval=0, maxval=None, dtype=_dtypes.float32):
+        return _random_ops().uniform(shape, minval=minval, maxval=maxval, dtype=dtype,
+                                     seed=seed)
+
+    return fn
+
+
+def _random_flip(image, axis_3d: int, uniform):
+    """TF's rule: a 3-D image flips when u < 0.5; in a batch each image flips when
+    round(u) == 1 (u > 0.5)."""
+    _, math_ops, _, _ = _ops()
+    x = tensor(image)
+    rank = _image_rank_check(x)
+    if rank == 3:
+        u = float(uniform([], 0, 1.0).numpy())
+        return _reverse(x, axis_3d) if u < 0.5 else x
+    n = _shape(x)[0]
+    u = uniform([n], 0, 1.0)
+    flips = _reshape(math_ops.greater(u, 0.5), [n, 1, 1, 1])
+    return math_ops.where_v2(flips, _reverse(x, axis_3d + 1), x)
+
+
+def random_flip_left_right(image, seed=None):
+    """``tf.image.random_flip_left_right``."""
+    return _random_flip(image, 1, _stateful_uniform(seed))
+
+
+def random_flip_up_down(image, seed=None):
+    """``tf.image.random_flip_up_down``."""
+    return _random_flip(image, 0, _stateful_uniform(seed))
+
+
+def stateless_random_flip_left_right(image, seed):
+    """``tf.image.stateless_random_flip_left_right``."""
+    return _random_flip(image, 1, _stateless_uniform(seed))
+
+
+def stateless_random_flip_up_down(image, seed):
+    """``tf.image.stateless_random_flip_up_down``."""
+    return _random_flip(image, 0, _stateless_uniform(seed))
+
+
+def _check_max_delta(max_delta, limit=None):
+    if max_delta < 0:
+        raise ValueError("max_delta must be non-negative.")
+    if limit is not None and max_delta > limit:
+        raise ValueError(f"max_delta must be <= {limit}.")
+
+
+def _check_lower_upper(lower, upper):
+    if upper <= lower:
+        raise ValueError("upper must be > lower.")
+    if lower < 0:
+        raise ValueError("lower must be non-negative.")
+
+
+def random_brightness(image, max_delta, seed=None):
+    """``tf.image.random_brightness``: a brightness delta in [-max_delta, max_delta)."""
+    _check_max_delta(max_delta)
+    return adjust_brightness(image, _stateful_uniform(seed)([], -max_delta, max_delta))
+
+
+def stateless_random_brightness(image, max_delta, seed):
+    """``tf.image.stateless_random_brightness``."""
+    _check_max_delta(max_delta)
+    return adjust_brightness(image, _stateless_uniform(seed)([], -max_delta, max_delta))
+
+
+def random_contrast(image, lower, upper, seed=None):
+    """``tf.image.random_contrast``: a contrast factor in [lower, upper)."""
+    _check_lower_upper(lower, upper)
+    return adjust_contrast(image, _stateful_uniform(seed)([], lower, upper))
+
+
+def stateless_random_contrast(image, lower, upper, seed):
+    """``tf.image.stateless_random_contrast``."""
+    _check_lower_upper(lower, upper)
+    return adjust_contrast(image, _stateless_uniform(seed)([], lower, upper))
+
+
+def random_saturation(image, lower, upper, seed=None):
+    """``tf.image.random_saturation``: a saturation factor in [lower, upper)."""
+    _check_lower_upper(lower, upper)
+    return adjust_saturation(image, _stateful_uniform(seed)([], lower, upper))
+
+
+def stateless_random_saturation(image, lower, upper, seed):
+    """``tf.image.stateless_random_saturation``."""
+    _check_lower_upper(lower, upper)
+    return adjust_saturation(image, _stateless_uniform(seed)([], lower, upper))
+
+
+def random_hue(image, max_delta, seed=None):
+    """``tf.image.random_hue``: a hue delta in [-max_delta, max_delta), max_delta <= 0.5."""
+    _check_max_delta(max_delta, 0.5)
+    return adjust_hue(image, _stateful_uniform(seed)([], -max_delta, max_delta))
+
+
+def stateless_random_hue(image, max_delta, seed):
+    """``tf.image.stateless_random_hue``."""
+    _check_max_delta(max_delta, 0.5)
+    return adjust_hue(image, _stateless_uniform(seed)([], -max_delta, max_delta))
+
+
+def _random_crop(value, size, uniform):
+    x = tensor(value)
+    size = _static_ints(size, "size")
+    shape = _shape(x)
+    if len(size) != len(shape):
+        raise ValueError(f"Shapes must be equal rank, but are {len(shape)} and {len(size)}")
+    if any(s > d for s, d in zip(size, shape)):
+        raise errors.InvalidArgumentError(
+            None, None, f"assertion failed: [Need value.shape >= size, got ] "
+                        f"[{' '.join(map(str, shape))}] [{' '.join(map(str, size))}]")
+    limit = np.asarray([d - s + 1 for d, s in zip(shape, size)], np.int32)
+    offset = uniform([len(shape)], 0, np.iinfo(np.int32).max, _dtypes.int32).numpy() % limit
+    key = tuple(slice(int(o), int(o) + s) for o, s in zip(offset, size))
+    return x[key]
+
+
+def random_crop(value, size, seed=None, name=None):
+    """``tf.image.random_crop``: a random ``size`` slice of ``value``."""
+    return _random_crop(value, size, _stateful_uniform(seed))
+
+
+def stateless_random_crop(value, size, seed, name=None):
+    """``tf.image.stateless_random_crop``."""
+    return _random_crop(value, size, _stateless_uniform(seed))
+
+
+_RANDOM_NAMES = ["random_flip_left_right", "random_flip_up_down",
+                 "stateless_random_flip_left_right", "stateless_random_flip_up_down",
+                 "random_brightness", "stateless_random_brightness", "random_contrast",
+                 "stateless_random_contrast", "random_saturation", "stateless_random_saturation",
+                 "random_hue", "stateless_random_hue", "random_crop", "stateless_random_crop"]
+
+
 # ---- public names ------------------------------------------------------------------------------
 def _export_all() -> None:
     from tessera._api import export
@@ -1873,7 +2025,8 @@ def _export_all() -> None:
               "yiq_to_rgb", "rgb_to_yuv", "yuv_to_rgb", "per_image_standardization",
               "image_gradients", "sobel_edges", "total_variation", "psnr", "ssim",
               "ssim_multiscale", "extract_patches", "crop_and_resize", "non_max_suppression",
-              "non_max_suppression_with_scores", "non_max_suppression_padded"]:
+              "non_max_suppression_with_scores", "non_max_suppression_padded",
+              *_RANDOM_NAMES]:
         export(f"image.{n}", g[n])
 
 

@@ -24,10 +24,10 @@ import numpy as np
 from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
+from tessera._framework.op import Sample, declare, no_onnx_lowering
 from tessera._framework.tensor import Tensor
 from tessera._ops import _samples
-from tessera._ops._args import check_dtype, same_dtype, tensor, tf_type_name
+from tessera._ops._args import same_dtype, tensor, tf_type_name
 
 _NOATTRS: dict = {}
 
@@ -1460,12 +1460,6 @@ DIAG_PART = declare("MatrixDiagPartV3", _diag_part_kernel, infer=_diag_part_rule
 ])
 
 
-def _gather_flat(b, x, batch_rank, flat_size, idx):
-    """Gather ``idx`` (a constant index array) from x flattened after its batch dims."""
-    return b.op("Gather", b.op("Reshape", x, b.ints([0] * batch_rank + [flat_size])),
-                b.const(idx.astype(np.int64)), axis=batch_rank)
-
-
 def _with_padding(b, flat, batch_shape, value, dtype):
     pad = b.op("Expand", b.const(np.array([value], dtype)), b.ints([*batch_shape, 1]))
     return b.op("Concat", flat, pad, axis=len(batch_shape))
@@ -1643,7 +1637,7 @@ def _diag_grad(ctx, dy):
 def _set_diag_grad(ctx, dy):
     from tessera._ops import array_ops
 
-    x, d = ctx.inputs
+    _, d = ctx.inputs
     k, align = ctx.attrs["k"], ctx.attrs["align"]
     gx = execute(SET_DIAG, (dy, array_ops.zeros_like(d)), ctx.attrs)
     gd = execute(DIAG_PART, (dy,), dict(k=k, padding_value=0, align=align))
@@ -2015,8 +2009,7 @@ def _einsum_grad(ctx, dy):
 
 @EINSUM.def_onnx
 def _einsum_onnx(b, *xs, equation):
-    ins, out = equation.split("->")
-    subs = ins.split(",")
+    subs = equation.split("->")[0].split(",")
     ranks = [len(b.shapes[x]) - len(_labels(s)) + 1 if "..." in s else 0
              for x, s in zip(xs, subs)]
     top = max(ranks, default=0)
@@ -2206,8 +2199,7 @@ def _is_real_number(v) -> bool:
 def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
     """``tf.norm`` / ``tf.linalg.norm``: vector norms (euclidean, p > 0, inf) and matrix norms
     ('fro', 'euclidean', 1, 2, inf) over ``axis``."""
-    from tessera._ops import array_ops, math_ops, reduction_ops
-    from tessera._ops import _args
+    from tessera._ops import _args, array_ops, math_ops, reduction_ops
 
     keepdims = bool(keepdims)
     is_matrix = isinstance(axis, tuple | list) and len(axis) == 2
@@ -2218,8 +2210,8 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
             raise ValueError(f"'axis' must be None, an integer, or a tuple of 2 unique integers, "
                              f"got {axis}")
         supported = ["euclidean", "fro", 1, 2, np.inf]
-        if not any(ord == s and type(ord) is not bool for s in supported) or isinstance(
-                ord, str) and ord not in ("euclidean", "fro"):
+        if not any(ord == s and type(ord) is not bool for s in supported) or (isinstance(
+                ord, str) and ord not in ("euclidean", "fro")):
             raise ValueError(f"'ord' must be a supported matrix norm in {supported}, got {ord}")
     else:
         if not (axis is None or (isinstance(axis, int) and not isinstance(axis, bool))):
@@ -2272,8 +2264,7 @@ def norm(tensor, ord="euclidean", axis=None, keepdims=None, name=None):
 
 def normalize(tensor, ord="euclidean", axis=None, name=None):
     """``tf.linalg.normalize``: (tensor / norm, norm) with the norm's dims kept."""
-    from tessera._ops import math_ops
-    from tessera._ops import _args
+    from tessera._ops import _args, math_ops
 
     x = _args.tensor(tensor)
     n = norm(x, ord=ord, axis=axis, keepdims=True)

@@ -20,6 +20,10 @@ seed alone uses the default global seed 87654321; neither is nondeterministic. S
 ops keep a counter per (op, seed, seed2, dtype) as TF's eager kernel cache does, so
 calling ``tf.random.uniform([3], seed=1)`` twice gives TF's two different results.
 
+Inside ``tf.function`` a stateful op's kernel keeps advancing on every call, as in TF; with a
+global seed and no op seed, TF derives graph op seeds from the graph's op count, which Tessera
+does not model (it uses the eager op-seed sequence at trace time).
+
 ``tf.random.Generator`` holds its state (``[counter_lo, counter_hi, key]``, int64) in a
 NumPy attribute until ``tf.Variable`` exists; ``Generator.state`` returns it as a tensor.
 """
@@ -587,7 +591,16 @@ def _shape_infer(*shapes, shape, **attrs):
 
 
 def _seed_tensor(seed, op_name: str) -> Tensor:
-    s = tensor(seed)
+    if isinstance(seed, Tensor):
+        s = seed
+    else:  # TF's conversion: int32 when the values fit, else int64
+        arr = np.asarray(seed)
+        if arr.dtype.kind in "iu":
+            small = arr.size == 0 or (arr.min() >= -2**31 and arr.max() < 2**31)
+            s = tensor(arr.tolist(), dtype=_dtypes.int32 if small else _dtypes.int64)
+        else:
+            s = tensor(arr.tolist(), dtype=_dtypes.as_dtype(
+                np.float32 if arr.dtype.kind == "f" else arr.dtype))
     if s.dtype.name not in ("int32", "int64"):
         raise errors.InvalidArgumentError(
             None, None,

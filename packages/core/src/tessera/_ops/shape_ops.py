@@ -1114,7 +1114,8 @@ def _dt_name(dtype) -> str:
 def _tensor_scatter(op, tensor, indices, updates, allowed=None):
     t = _tensor(tensor)
     idx = _tensor(indices)
-    _check_attr(op.name, idx, _SCATTER_INDICES, "Tindices")
+    _check_attr(op.name, idx, _SCATTER_INDICES if op is TENSOR_SCATTER_UPDATE else _I32_64,
+                "Tindices")
     upd = _like(op.name, t.dtype, updates, 2)
     if allowed is not None and t.dtype.name not in allowed:
         raise errors.NotFoundError(

@@ -98,7 +98,7 @@ def _r2c_kernel(rank: int):
         out_dtype = np.complex128 if x.dtype == np.float64 else np.complex64
         shape = x.shape[:-rank] + tuple(fft_length[:-1]) + (
             0 if fft_length[-1] == 0 else fft_length[-1] // 2 + 1,)
-        if 0 in fft_length or x.size == 0 and 0 in shape:
+        if 0 in fft_length or 0 in shape:
             return np.zeros(shape, out_dtype)
         return np.fft.rfftn(x, s=fft_length, axes=_axes(rank)).astype(out_dtype, copy=False)
 
