@@ -888,7 +888,7 @@ def test_dynamic_partition():
     v = tf.constant([[1.0, 2.0, 3.0], [3.0, 4.0, 5.0]])
     with tf.GradientTape() as tape:
         tape.watch(v)
-        p0, p1, p2 = tf.dynamic_partition(v, [[0, 1, 0], [1, 1, 0]], 3)
+        p0, p1, _ = tf.dynamic_partition(v, [[0, 1, 0], [1, 1, 0]], 3)
         loss = tf.reduce_sum(p0 * [1.0, 2.0, 3.0]) + tf.reduce_sum(p1 * 5.0)
     check(tape.gradient(loss, v), [[1.0, 5.0, 2.0], [5.0, 5.0, 3.0]])
 

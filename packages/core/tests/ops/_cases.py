@@ -8,6 +8,13 @@ import tessera  # noqa: F401 - declares every op
 from tessera._framework.op import CORE_OPS, NotDifferentiable
 
 
+def _is_elementwise(op) -> bool:
+    from tessera._ops import _rules
+
+    return op.infer in (_rules.unary, _rules.broadcast) and op.num_outputs == 1 and \
+        not op.stateful
+
+
 def cases(kind: str):
     """(id, op, sample) for every op sample that applies to ``kind``."""
     out = []
@@ -15,8 +22,11 @@ def cases(kind: str):
         if op.samples is None:
             continue
         for i, s in enumerate(op.samples()):
-            if kind == "grad" and not (s.grad and callable(op.grad)
-                                       and op.grad is not NotDifferentiable):
+            if kind in ("grad", "grad2") and not (s.grad and callable(op.grad)
+                                                  and op.grad is not NotDifferentiable):
+                continue
+            if kind == "grad2" and not (_is_elementwise(op) and all(
+                    np.asarray(a).dtype.kind == "f" and np.asarray(a).size for a in s.args)):
                 continue
             if kind == "onnx" and not (s.onnx and op.onnx is not None):
                 continue

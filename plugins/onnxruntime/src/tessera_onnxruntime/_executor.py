@@ -6,7 +6,7 @@ import numpy as np
 
 from tessera._framework.convert import wrap
 from tessera._graph.interpreter import _needed
-from tessera_onnxruntime._lower import lower_graph
+from tessera._onnx.lower import lower_graph
 
 
 class OnnxRuntimeExecutor:

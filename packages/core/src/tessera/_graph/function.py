@@ -356,7 +356,7 @@ class Function:
         for value, spec in zip(values, sig):
             for v, s in zip(_flatten_up_to(spec, value), nest.flatten(spec)):
                 t = v._as_tensor() if _is_variable(v) else v
-                if not isinstance(t, Tensor):
+                if not isinstance(t, Tensor | TensorSpec):
                     t = convert_to_tensor(t, dtype_hint=s.dtype)
                 if t.dtype != s.dtype or not s.shape.is_compatible_with(t.shape):
                     got = TensorSpec(t.shape, t.dtype)

@@ -83,21 +83,23 @@ def _scan_kernel(ufunc, identity):
     return kernel
 
 
-def _scan_samples(dtypes, low=-2.0, high=2.0):
+def _scan_samples(dtypes, low=-2.0, high=2.0, grad_exclusive=True):
     def samples():
         out = []
         for dt in dtypes:
             g = np.dtype(dt).kind in "fc"
+            # an exclusive log-sum-exp starts at -inf, which finite differences cannot weigh
+            ge = g and grad_exclusive
             x = _samples.rand((3, 4), dt, low, high)
             out += [
                 Sample((x,), {"axis": 0, "exclusive": False, "reverse": False}, grad=g,
                        name=f"{dt}-axis0"),
-                Sample((x,), {"axis": 1, "exclusive": True, "reverse": False}, grad=g,
+                Sample((x,), {"axis": 1, "exclusive": True, "reverse": False}, grad=ge,
                        name=f"{dt}-exclusive"),
                 Sample((x,), {"axis": 1, "exclusive": False, "reverse": True}, grad=g,
                        name=f"{dt}-reverse"),
                 Sample((_samples.rand((2, 3, 2), dt, low, high),),
-                       {"axis": 1, "exclusive": True, "reverse": True}, grad=g, name=f"{dt}-both"),
+                       {"axis": 1, "exclusive": True, "reverse": True}, grad=ge, name=f"{dt}-both"),
             ]
         out.append(Sample((_samples.rand((2, 0), dtypes[0]),),
                           {"axis": 1, "exclusive": False, "reverse": False}, grad=False,
@@ -126,7 +128,7 @@ CUMPROD = declare("Cumprod", _scan_kernel(np.multiply, 1), infer=_rules.unary, s
 ])
 CUMLOGSUMEXP = declare("CumulativeLogsumexp", _scan_kernel(np.logaddexp, -np.inf),
                        infer=_rules.unary, samples=lambda: [
-                           *_scan_samples(("float32", "float64"))(),
+                           *_scan_samples(("float32", "float64"), grad_exclusive=False)(),
                            Sample((np.array([1.0, 2.0, 3.0], np.float32),),
                                   {"axis": 0, "exclusive": True, "reverse": True}, grad=False,
                                   expected=np.array([3.3132617, 3.0, -np.inf], np.float32),
@@ -150,7 +152,7 @@ def _cumprod_grad(ctx, dy):
     x = ctx.inputs[0]
     a = ctx.attrs
     y = _scan(CUMPROD, x, a["axis"], a["exclusive"], a["reverse"])
-    out = _scan(CUMSUM, _m.multiply(y, dy), a["axis"], a["exclusive"], not a["reverse"])
+    out = _scan(CUMSUM, _m.multiply(_m.conj(y), dy), a["axis"], a["exclusive"], not a["reverse"])
     return (_m.divide_no_nan(out, _m.conj(x)),)
 
 
@@ -607,12 +609,13 @@ def _segment_samples(kind, sorted_, dtypes=("float32", "float64", "int32")):
                 out.append(Sample((_samples.rand((4,), dt, lo, hi), np.array([1, 1, 1, 4])),
                                   grad=g, grad_inputs=(0,), name=f"{dt}-vec"))
             else:
-                attrs = {"num_segments": 5}
-                out.append(Sample((data, np.array([3, -1, 0, 3, 1], np.int32)), attrs, grad=g,
-                                  grad_inputs=(0,), name=f"{dt}"))
+                # every segment hit: empty max/min segments hold ±huge, beyond finite
+                # differences (the tf-values sample covers them)
+                out.append(Sample((data, np.array([3, -1, 0, 2, 1], np.int32)),
+                                  {"num_segments": 4}, grad=g, grad_inputs=(0,), name=f"{dt}"))
                 out.append(Sample((_samples.rand((2, 2, 3), dt, lo, hi),
-                                   np.array([[0, 1], [1, 4]], np.int64)), attrs, grad=g,
-                                  grad_inputs=(0,), name=f"{dt}-2d-ids"))
+                                   np.array([[0, 1], [1, 2]], np.int64)), {"num_segments": 3},
+                                  grad=g, grad_inputs=(0,), name=f"{dt}-2d-ids"))
         empty = (_samples.rand((0, 2), dtypes[0]), np.zeros((0,), np.int32))
         out.append(Sample(empty, {} if sorted_ else {"num_segments": 2}, grad=False, name="empty"))
         return out
@@ -662,7 +665,9 @@ def _segment_onnx(kind, sorted_):
         ids_rank = len(b.shapes[ids])
         idx = b.op("Cast", ids, to=_onnx_type(np.int64))
         if sorted_:
-            last = b.op("ReduceMax", idx, keepdims=1)  # ids are sorted: the last is the max
+            # ids are sorted, so the largest is the last; a leading -1 makes empty ids give 0
+            last = b.op("ReduceMax", b.op("Concat", b.ints([-1]), b.op("Reshape", idx, b.ints([-1])),
+                                          axis=0), keepdims=1)
             num = b.op("Add", last, b.ints([1]))
         else:
             num = b.ints([num_segments])
@@ -727,6 +732,9 @@ SEGMENT_GATHER = declare("SegmentGather", _gather_kernel, infer=_infer_gather, s
 def _gather_grad(ctx, dy):
     params, ids = ctx.inputs
     n = params.shape.as_list()[0]
+    # ids past the end gathered zeros: route them to the dropped segment -1
+    ids = _m.where_v2(_m.less(ids, tensor(n, dtype=ids.dtype)), ids, _m.negative(
+        _m.ones_like_(ids)))
     return _unsorted(UNSORTED_SEGMENT_SUM, dy, ids, n), None
 
 

@@ -114,11 +114,24 @@ def _apply_matrix(x, m: np.ndarray, axis: int):
     return _reshape(y, [*shape[:axis], m.shape[0], *rest])
 
 
-def _image_rank_check(x: Tensor, what: str = "image"):
+def _image_rank_check(x: Tensor, what: str = "image", style: str = "at_least_3d"):
+    """TF's three wordings: resize's, the crop/pad family's, and _CheckAtLeast3DImage's."""
     rank = x.shape.rank
-    if rank not in (3, 4):
+    if rank in (3, 4):
+        return rank
+    shape = tuple(x.shape.as_list())
+    if style == "resize":
         raise ValueError(f"'{what}' must have either 3 or 4 dimensions.")
-    return rank
+    if style == "crop":
+        raise ValueError(f"'{what}' (shape {shape}) must have either 3 or 4 dimensions.")
+    if rank is not None and rank < 3:
+        raise ValueError(f"'{what}' (shape {shape}) must be at least three-dimensional.")
+    raise ValueError(f"'{what}' (shape {shape})must have either 3 or 4 dimensions.")
+
+
+def _dims(x) -> str:
+    """A shape as TF's kernels print it: [4,5,3]."""
+    return "[" + ",".join(str(d) for d in x.shape.as_list()) + "]"
 
 
 def _np_dtype(dtype) -> np.dtype:
@@ -648,7 +661,7 @@ def resize(images, size, method=ResizeMethod.BILINEAR, preserve_aspect_ratio=Fal
     """``tf.image.resize`` (TF2 semantics: half-pixel centers; float32 output except
     nearest-neighbor, which keeps the dtype)."""
     x = tensor(images)
-    rank = _image_rank_check(x, "images")
+    rank = _image_rank_check(x, "images", "resize")
     new = _size_arg(size)
     method = str(method).lower() if not isinstance(method, str) else method
     if method not in ("bilinear", "nearest", "bicubic", "area", *_SCALE_TRANSLATE_METHODS):
@@ -674,7 +687,7 @@ def resize_with_pad(image, target_height, target_width, method=ResizeMethod.BILI
                     antialias=False):
     """``tf.image.resize_with_pad``: resize keeping the aspect ratio, then zero-pad."""
     x = tensor(image)
-    rank = _image_rank_check(x, "image")
+    rank = _image_rank_check(x, "image", "crop")
     if rank == 3:
         x = _expand_batch(x)
     th, tw = int(target_height), int(target_width)
@@ -699,7 +712,7 @@ def _hw(x, rank):
 def crop_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
     """``tf.image.crop_to_bounding_box``."""
     x = tensor(image)
-    rank = _image_rank_check(x)
+    rank = _image_rank_check(x, "image", "crop")
     oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height,
                                          target_width))
     h, w = _hw(x, rank)
@@ -723,7 +736,7 @@ def crop_to_bounding_box(image, offset_height, offset_width, target_height, targ
 def pad_to_bounding_box(image, offset_height, offset_width, target_height, target_width):
     """``tf.image.pad_to_bounding_box``: zero-pad to the target size."""
     x = tensor(image)
-    rank = _image_rank_check(x)
+    rank = _image_rank_check(x, "image", "crop")
     oh, ow, th, tw = (int(v) for v in (offset_height, offset_width, target_height,
                                          target_width))
     h, w = _hw(x, rank)
@@ -743,7 +756,7 @@ def pad_to_bounding_box(image, offset_height, offset_width, target_height, targe
 def resize_with_crop_or_pad(image, target_height, target_width):
     """``tf.image.resize_with_crop_or_pad``: center crop and/or zero-pad."""
     x = tensor(image)
-    rank = _image_rank_check(x)
+    rank = _image_rank_check(x, "image", "crop")
     th, tw = int(target_height), int(target_width)
     _check_target(th, tw)
     h, w = _hw(x, rank)
@@ -903,7 +916,9 @@ def adjust_contrast(images, contrast_factor):
     x = tensor(images)
     orig = x.dtype
     if x.shape.rank is not None and x.shape.rank < 3:
-        raise ValueError(f"Shape must be at least rank 3 but is rank {x.shape.rank}")
+        raise errors.InvalidArgumentError(
+            None, None, f"input must be at least 3-D, got shape{x.shape.as_list()} "
+                        f"[Op:AdjustContrastv2] name: ")
     flt = x if orig in (_dtypes.float16, _dtypes.float32) else convert_image_dtype(
         x, _dtypes.float32)
     mean = reduction_ops.reduce_mean(flt, axis=[-3, -2], keepdims=True)
@@ -933,7 +948,8 @@ def per_image_standardization(image):
     _, math_ops, reduction_ops, _ = _ops()
     x = tensor(image)
     if x.shape.rank is not None and x.shape.rank < 3:
-        raise ValueError(f"Shape must be at least rank 3 but is rank {x.shape.rank}")
+        raise ValueError(f"'image' (shape {tuple(x.shape.as_list())}) must be at least "
+                         f"three-dimensional.")
     x = convert_image_dtype(x, _dtypes.float32)
     shape = _shape(x)
     n = int(np.prod(shape[-3:]))
@@ -967,14 +983,6 @@ def _last_dim_matmul(x, m: np.ndarray):
     return _reshape(y, [*shape[:-1], m.shape[1]])
 
 
-def _check_channels(x, n=3, name="images"):
-    last = _shape(x)[-1] if x.shape.rank else None
-    if last is not None and last != n:
-        raise ValueError(f"Dimensions must be equal, but are {last} and {n} for "
-                         f"'{{{{node Tensordot/MatMul}}}} = MatMul[T=DT_FLOAT, transpose_a=false, "
-                         f"transpose_b=false]' with input shapes: [?,{last}], [{n},{n}].")
-
-
 def rgb_to_grayscale(images, name=None):
     """``tf.image.rgb_to_grayscale``: luma with weights (0.2989, 0.5870, 0.1140)."""
     x = tensor(images)
@@ -989,19 +997,20 @@ def grayscale_to_rgb(images, name=None):
     array_ops = _ops()[0]
     x = tensor(images)
     if x.shape.rank is not None and x.shape.rank < 2:
-        raise ValueError(f"Shape {x.shape} must have rank at least 2")
+        raise ValueError(f"A grayscale image (shape {tuple(x.shape.as_list())}) must be at "
+                         f"least two-dimensional.")
     last = _shape(x)[-1]
     if last is not None and last != 1:
-        raise ValueError(f"Dimension {x.shape.rank - 1} in both shapes must be equal, but are "
-                         f"{last} and 1. Shapes are [{last}] and [1].")
+        raise ValueError("Last dimension of a grayscale image should be size 1.")
     return array_ops.concat([x, x, x], -1)
 
 
 def _color_matrix(fn_name, m):
     def fn(images):
         x = tensor(images)
-        check_dtype(fn_name, x, frozenset(["float16", "bfloat16", "float32", "float64"]))
-        _check_channels(x)
+        if not x.dtype.is_floating:
+            raise TypeError(f"Cannot convert {m.tolist()} to EagerTensor of dtype "
+                            f"{x.dtype.name}")
         return _last_dim_matmul(x, m)
 
     fn.__name__ = fn_name
@@ -1169,7 +1178,7 @@ _HSV_TYPES = frozenset(["float16", "bfloat16", "float32", "float64"])
 
 def rgb_to_hsv(images, name=None):
     """``tf.image.rgb_to_hsv`` (values in [0, 1])."""
-    x = tensor(images)
+    x = tensor(images, hint=_dtypes.float32)
     check_dtype("RGBToHSV", x, _HSV_TYPES)
     _check_hsv_channels(x, "RGBToHSV")
     return execute(RGB_TO_HSV, (x,), _NOATTRS)
@@ -1177,7 +1186,7 @@ def rgb_to_hsv(images, name=None):
 
 def hsv_to_rgb(images, name=None):
     """``tf.image.hsv_to_rgb``."""
-    x = tensor(images)
+    x = tensor(images, hint=_dtypes.float32)
     check_dtype("HSVToRGB", x, _HSV_TYPES)
     _check_hsv_channels(x, "HSVToRGB")
     return execute(HSV_TO_RGB, (x,), _NOATTRS)
@@ -1189,7 +1198,7 @@ def _check_hsv_channels(x, op_name):
         raise errors.InvalidArgumentError(
             None, None, f"input must be at least 1D{list(shape or [])} [Op:{op_name}] name: ")
     if shape[-1] is not None and shape[-1] != 3:
-        raise errors.InvalidArgumentError(
+        raise errors.FailedPreconditionError(
             None, None, f"input must have 3 channels but input only has {shape[-1]} channels. "
                         f"[Op:{op_name}] name: ")
 
@@ -1221,8 +1230,7 @@ def adjust_hue(image, delta, name=None):
     array_ops, math_ops, _, _ = _ops()
     d = float(delta.numpy() if isinstance(delta, Tensor) else delta)
     if not -1.0 <= d <= 1.0:
-        raise errors.InvalidArgumentError(None, None, "delta must be in the interval [-1, 1] "
-                                                      "[Op:AdjustHue] name: ")
+        raise ValueError("delta must be in the interval [-1, 1]")
 
     def fn(hsv):
         h, sv = hsv[..., 0:1], hsv[..., 1:3]
@@ -1251,7 +1259,9 @@ def sobel_edges(image):
     array_ops, math_ops, _, _ = _ops()
     x = tensor(image)
     if x.shape.rank != 4:
-        raise ValueError(f"Shape must be rank 4 but is rank {x.shape.rank}")
+        raise errors.InvalidArgumentError(
+            None, None, f"The first dimension of paddings must be the rank of inputs[4,2], "
+                        f"{_dims(x)} [Op:MirrorPad] name: ")
     h, w = _shape(x)[1:3]
     p = _reflect_pad_axis(_reflect_pad_axis(x, 1), 2)
     kernels = [np.array([[-1, -2, -1], [0, 0, 0], [1, 2, 1]]),
@@ -1289,10 +1299,6 @@ def total_variation(images, name=None):
 def _metric_inputs(a, b, max_val):
     _, math_ops, _, _ = _ops()
     a, b = tensor(a), tensor(b)
-    if a.dtype is not b.dtype:
-        raise errors.InvalidArgumentError(
-            None, None, f"cannot compute Sub as input #1(zero-based) was expected to be a "
-                        f"{a.dtype.name} tensor but is a {b.dtype.name} tensor [Op:Sub]")
     mv = math_ops.cast(tensor(max_val), a.dtype)
     mv = convert_image_dtype(mv, _dtypes.float32)
     return convert_image_dtype(a, _dtypes.float32), convert_image_dtype(b, _dtypes.float32), mv
@@ -1338,8 +1344,8 @@ def _ssim_per_channel(img1, img2, max_val, filter_size, filter_sigma, k1, k2):
     h, w = shape1[-3], shape1[-2]
     if h is not None and (h < filter_size or w < filter_size):
         raise errors.InvalidArgumentError(
-            None, None, f"Condition x >= y did not hold. First 2 elements of x: [{h} {w}] "
-                        f"Second 2 elements of y: [{filter_size} {filter_size}]")
+            None, None, f"Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
+                        f"Summarized data: {', '.join(map(str, shape1))}\n{filter_size}")
     g = _gauss_1d(filter_size, filter_sigma)
     c1 = m.square(m.multiply(max_val, float(k1)))
     c2 = m.square(m.multiply(max_val, float(k2)))
@@ -1424,8 +1430,9 @@ def extract_patches(images, sizes, strides, rates, padding, name=None):
                                                               (rates, "rates")))
     for what, v in (("ksizes", sizes), ("strides", strides), ("rates", rates)):
         if len(v) != 4 or v[0] != 1 or v[3] != 1:
-            raise errors.InvalidArgumentError(
-                None, None, f"Only support {what} across space. [Op:ExtractImagePatches]")
+            raise errors.UnimplementedError(
+                None, None, f"Only support {what} across space. [Op:ExtractImagePatches] "
+                            f"name: ")
     padding = padding.upper() if isinstance(padding, str) else padding
     if padding not in ("VALID", "SAME"):
         raise ValueError(f"padding must be one of 'VALID' or 'SAME', got {padding!r}")
@@ -1656,8 +1663,7 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
     bi = tensor(box_indices, hint=_dtypes.int32)
     if x.shape.rank != 4:
         raise errors.InvalidArgumentError(
-            None, None, f"input image must be 4-D{list(x.shape.as_list() or [])} "
-                        f"[Op:CropAndResize] name: ")
+            None, None, f"input image must be 4-D{_dims(x)} [Op:CropAndResize] name: ")
     if method not in ("bilinear", "nearest"):
         raise errors.InvalidArgumentError(None, None, "method must be 'bilinear' or 'nearest'"
                                                       " [Op:CropAndResize] name: ")
@@ -1673,6 +1679,13 @@ def crop_and_resize(image, boxes, box_indices, crop_size, method="bilinear",
         raise errors.InvalidArgumentError(
             None, None, "box_index has incompatible shape [Op:CropAndResize] name: ")
     bx = cast(bx, _dtypes.float32)
+    bi = cast(bi, _dtypes.int32)
+    batch = x.shape.as_list()[0]
+    if batch is not None and bi.shape.num_elements():
+        v = bi.numpy()
+        if np.any((v < 0) | (v >= batch)):
+            raise errors.OutOfRangeError(None, None, "box_index has values outside [0, "
+                                                     "batch_size) [Op:CropAndResize] name: ")
     return execute(CROP_AND_RESIZE, (x, bx, cast(bi, _dtypes.int32)), {
         "crop_size": (crop[0], crop[1]), "method": method,
         "extrapolation_value": float(extrapolation_value)})
@@ -1767,11 +1780,13 @@ def _nms_args(boxes, scores, max_output_size, iou_threshold, score_threshold):
     bx = tensor(boxes, hint=_dtypes.float32)
     sc = tensor(scores, hint=_dtypes.float32)
     if bx.shape.rank != 2:
-        raise ValueError(f"Shape must be rank 2 but is rank {bx.shape.rank} for "
-                         f"'{{{{node NonMaxSuppressionV3}}}}'")
+        raise errors.InvalidArgumentError(
+            None, None, f"boxes must be 2-D{_dims(bx)} (Shape must be rank 2 but is rank "
+                        f"{bx.shape.rank}) [Op:NonMaxSuppressionV3] name: ")
     if sc.shape.rank != 1:
-        raise ValueError(f"Shape must be rank 1 but is rank {sc.shape.rank} for "
-                         f"'{{{{node NonMaxSuppressionV3}}}}'")
+        raise errors.InvalidArgumentError(
+            None, None, f"scores must be 1-D{_dims(sc)} (Shape must be rank 1 but is rank "
+                        f"{sc.shape.rank}) [Op:NonMaxSuppressionV3] name: ")
     mos = int(max_output_size.numpy() if isinstance(max_output_size, Tensor)
               else max_output_size)
     iou = float(iou_threshold.numpy() if isinstance(iou_threshold, Tensor) else iou_threshold)
@@ -1987,8 +2002,9 @@ def _random_crop(value, size, uniform):
         raise ValueError(f"Shapes must be equal rank, but are {len(shape)} and {len(size)}")
     if any(s > d for s, d in zip(size, shape)):
         raise errors.InvalidArgumentError(
-            None, None, f"assertion failed: [Need value.shape >= size, got ] "
-                        f"[{' '.join(map(str, shape))}] [{' '.join(map(str, size))}]")
+            None, None, f"Expected 'tf.Tensor(False, shape=(), dtype=bool)' to be true. "
+                        f"Summarized data: b'Need value.shape >= size, got ' "
+                        f"{', '.join(map(str, shape))} {', '.join(map(str, size))}")
     limit = np.asarray([d - s + 1 for d, s in zip(shape, size)], np.int32)
     offset = uniform([len(shape)], 0, np.iinfo(np.int32).max, _dtypes.int32).numpy() % limit
     key = tuple(slice(int(o), int(o) + s) for o, s in zip(offset, size))

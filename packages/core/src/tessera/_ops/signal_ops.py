@@ -300,7 +300,7 @@ def _rfft_fn(rank):
     def fn(input_tensor, fft_length=None, name=None):
         x = tensor(input_tensor, hint=_dtypes.float32)
         if x.dtype.name not in _REAL:
-            raise ValueError(f"RFFT requires tf.float32 or tf.float64 inputs, got: {x!r}")
+            raise ValueError(f"RFFT requires tf.float32 or tf.float64 inputs, got: {x}")
         if x.shape.rank is not None and x.shape.rank < rank:
             raise ValueError(f"Shape {x.shape} must have rank at least {rank}")
         fl = _fft_length_arg(fft_length, rank, op.name, x.shape.as_list()[-rank:])
@@ -318,7 +318,7 @@ def _irfft_fn(rank):
     def fn(input_tensor, fft_length=None, name=None):
         x = tensor(input_tensor, hint=_dtypes.complex64)
         if x.dtype.name not in _COMPLEX:
-            raise ValueError(f"IRFFT requires tf.complex64 or tf.complex128 inputs, got: {x!r}")
+            raise ValueError(f"IRFFT requires tf.complex64 or tf.complex128 inputs, got: {x}")
         if x.shape.rank is not None and x.shape.rank < rank:
             raise ValueError(f"Shape {x.shape} must have rank at least {rank}")
         dims = x.shape.as_list()[-rank:]
@@ -680,7 +680,7 @@ def frame(signal, frame_length, frame_step, pad_end=False, pad_value=0, axis=-1,
     frame_step = int(_static(frame_step)[0])
     axis = int(axis)
     if not -rank <= axis < rank:
-        raise ValueError(f"axis {axis} is out of bounds for a signal of rank {rank}")
+        raise IndexError("list index out of range")
     axis %= rank
     length = x.shape.as_list()[axis]
     if pad_end:
@@ -718,7 +718,7 @@ def overlap_and_add(signal, frame_step, name=None):
 def _window_dtype(dtype):
     dt = _dtypes.as_dtype(dtype)
     if not dt.is_floating:
-        raise ValueError(f"dtype must be a floating point type. Found {dt!r}")
+        raise ValueError(f"dtype must be a floating point type. Found <dtype: '{dt.name}'>")
     return dt
 
 
@@ -910,7 +910,8 @@ def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sampl
         return v.numpy() if isinstance(v, Tensor) else v
 
     num_mel_bins, num_spectrogram_bins = int(val(num_mel_bins)), int(val(num_spectrogram_bins))
-    sample_rate = float(val(sample_rate))
+    sample_rate_arg = val(sample_rate)
+    sample_rate = float(sample_rate_arg)
     lower, upper = float(val(lower_edge_hertz)), float(val(upper_edge_hertz))
     if num_mel_bins <= 0:
         raise ValueError(f"num_mel_bins must be positive. Got: {num_mel_bins}")
@@ -919,10 +920,10 @@ def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sampl
     if lower >= upper:
         raise ValueError(f"lower_edge_hertz {lower:.1f} >= upper_edge_hertz {upper:.1f}")
     if sample_rate <= 0.0:
-        raise ValueError(f"sample_rate must be positive. Got: {sample_rate}")
+        raise ValueError(f"sample_rate must be positive. Got: {sample_rate_arg}")
     if upper > sample_rate / 2:
         raise ValueError(f"upper_edge_hertz must not be larger than the Nyquist frequency "
-                         f"(sample_rate / 2). Got {upper} for sample_rate: {sample_rate}")
+                         f"(sample_rate / 2). Got {upper} for sample_rate: {sample_rate_arg}")
     calc = np.float64 if dt.name == "float64" else np.float32
     nyquist = calc(sample_rate / 2.0)
     freqs = np.linspace(0.0, nyquist, num_spectrogram_bins).astype(calc)[1:]
