@@ -34,10 +34,10 @@ def _concrete(obj, input_signature):
                              "(...)], or decorate the function with tf.function(input_signature="
                              "...)")
         return obj.get_concrete_function()
-    if callable(getattr(obj, "__call__", None)) and input_signature is not None:
-        return function(obj).get_concrete_function(*input_signature)
-    if hasattr(obj, "__call__") and isinstance(getattr(type(obj), "__call__", None), Function):
+    if isinstance(getattr(type(obj), "__call__", None), Function):  # a Module's tf.function
         return _concrete(obj.__call__, input_signature)
+    if callable(obj) and input_signature is not None:
+        return function(obj).get_concrete_function(*input_signature)
     raise TypeError(f"cannot export {type(obj).__name__}: pass a tf.function, a concrete "
                     f"function, a tf.Module with a tf.function __call__, or a callable plus "
                     f"input_signature")
