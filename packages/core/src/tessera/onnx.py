@@ -34,7 +34,7 @@ def _concrete(obj, input_signature):
                              "(...)], or decorate the function with tf.function(input_signature="
                              "...)")
         return obj.get_concrete_function()
-X
+    if isinstance(vars(type(obj)).get("__call__"), Function):  # a Module with a tf.function
         return _concrete(obj.__call__, input_signature)
     if callable(obj) and input_signature is not None:
         return function(obj).get_concrete_function(*input_signature)
