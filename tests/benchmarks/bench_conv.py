@@ -77,8 +77,8 @@ def np_max_pool_2x2(x):
 
 
 def np_depthwise_same(x, w):
-    kh, kw, c, _ = w.shape
-    n, h, wd, _ = x.shape
+    kh, kw = w.shape[:2]
+    h, wd = x.shape[1:3]
     xp = np.pad(x, ((0, 0), (kh // 2, kh // 2), (kw // 2, kw // 2), (0, 0)))
     out = np.zeros_like(x)
     for i in range(kh):

@@ -639,3 +639,19 @@ def test_public_names_and_signatures():
     assert list(inspect.signature(tf.nn.pool).parameters) == [
         "input", "window_shape", "pooling_type", "strides", "padding", "data_format",
         "dilations", "name"]
+
+
+def test_bfloat16_runs_in_float32_and_rounds():
+    x32, w32 = I(1, 4, 4, 2), I(2, 2, 2, 2, mod=5, off=2)
+    x, w = tf.cast(x32, tf.bfloat16), tf.cast(w32, tf.bfloat16)
+    for fn in (lambda a, b: tf.nn.conv2d(a, b, 2, "SAME"),
+               lambda a, b: tf.nn.conv2d_transpose(a, b, [1, 4, 4, 2], 1, "SAME"),
+               lambda a, b: tf.nn.max_pool2d(a, 3, 2, "SAME"),
+               lambda a, b: tf.nn.avg_pool2d(a, 2, 2, "SAME")):
+        y = fn(x, w)
+        assert y.dtype == tf.bfloat16
+        np.testing.assert_allclose(tf.cast(y, tf.float32).numpy(), fn(x32, w32).numpy(),
+                                   rtol=1e-2, atol=1e-2)
+    y, am = tf.nn.max_pool_with_argmax(x, 2, 2, "VALID")
+    assert y.dtype == tf.bfloat16 and am.numpy().ravel().tolist() == tf.nn.max_pool_with_argmax(
+        x32, 2, 2, "VALID")[1].numpy().ravel().tolist()

@@ -112,3 +112,21 @@ def test_graph_with_unlowerable_op_falls_back():
         assert _make_executor is not None
     finally:
         del CORE_OPS["_TestNoLowering"]
+
+
+def test_control_flow_lowers_to_onnx_if_and_loop():
+    @tf.function
+    def f(x, n):
+        y = tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: -x)
+        i, acc = tf.while_loop(lambda i, a: i < n, lambda i, a: (i + 1, a + y), [0, x * 0.0])
+        return acc
+
+    reference = tf.function(f.python_function, jit_compile=False)
+    for x in ([1.0, 2.0], [-1.0, -3.0]):
+        args = (tf.constant(x), tf.constant(3))
+        np.testing.assert_allclose(f(*args).numpy(), reference(*args).numpy())
+    assert isinstance(executor_of(f, tf.constant([1.0, 2.0]), tf.constant(3)),
+                      OnnxRuntimeExecutor)
+    ops = [n.op_type for n in executor_of(f, tf.constant([1.0, 2.0]),
+                                          tf.constant(3)).model.graph.node]
+    assert "If" in ops and "Loop" in ops

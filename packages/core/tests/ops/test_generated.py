@@ -14,6 +14,8 @@ from tessera._framework.op import CORE_OPS, NotDifferentiable
 
 from ._cases import cases
 
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[4]
+
 
 def _wrap(a):
     a = np.asarray(a)
@@ -128,7 +130,9 @@ def test_every_op_is_declared_completely():
     ONNX lowering (a lowering may raise NotImplementedError, shown in the docs table)."""
     missing = []
     for op in CORE_OPS.values():
-        if op.samples is None or not op.samples():
+        if op.tested_in:
+            assert (ROOT / op.tested_in).is_file(), f"{op.name}: {op.tested_in} missing"
+        elif op.samples is None or not op.samples():
             missing.append(f"{op.name}: no samples")
         if op.grad is None:
             missing.append(f"{op.name}: no gradient rule (use not_differentiable)")

@@ -158,8 +158,11 @@ class GradientTape:
         unconnected = unconnected_gradients if isinstance(
             unconnected_gradients, UnconnectedGradients) else UnconnectedGradients(
             unconnected_gradients)
-        flat_targets = nest.flatten(target)
-        flat_sources = nest.flatten(sources)
+        # Single tensor/variable target and source are the common case: skip nest.
+        flat_targets = [target] if isinstance(target, Tensor) or _is_variable(target) \
+            else nest.flatten(target)
+        single = isinstance(sources, Tensor) or _is_variable(sources)
+        flat_sources = [sources] if single else nest.flatten(sources)
         for s in flat_sources:
             if not (isinstance(s, Tensor) or _is_variable(s)):
                 raise TypeError(f"Argument `sources` should be a Tensor or Variable (or a "
@@ -186,7 +189,7 @@ class GradientTape:
             if g is None and unconnected is UnconnectedGradients.ZERO:
                 g = array_ops.zeros_like(s._as_tensor() if _is_variable(s) else s)
             out.append(g)
-        return nest.pack_sequence_as(sources, out)
+        return out[0] if single else nest.pack_sequence_as(sources, out)
 
     def _backprop(self, targets, sources, seeds) -> list:
         grads: dict[int, Tensor] = {}

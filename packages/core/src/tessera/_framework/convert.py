@@ -142,6 +142,17 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
     if conv is not None:
         t = conv()
         return convert_to_tensor(t, dtype=dtype) if dtype is not None else t
+    if isinstance(value, list | tuple) and any(isinstance(v, Tensor) or hasattr(v, "_as_tensor")
+                                              for v in _flat(value)):
+        from tessera._framework.pack import maybe_pack  # [t1, t2, 3.0] -> stack
+
+        packed = maybe_pack([v._as_tensor() if hasattr(v, "_as_tensor") else v
+                             for v in value], _dtypes.as_dtype(dtype) if dtype else None)
+        if packed is not None:
+            if dtype is not None and packed.dtype != _dtypes.as_dtype(dtype):
+                raise ValueError(f"Tensor conversion requested dtype {dtype} for Tensor with "
+                                 f"dtype {packed.dtype.name}")
+            return packed
     if dtype is not None:
         return wrap(*to_numpy(value, _dtypes.as_dtype(dtype)))
     if dtype_hint is not None:
@@ -149,18 +160,6 @@ def convert_to_tensor(value, dtype=None, dtype_hint=None, name=None) -> Tensor:
             return wrap(*to_numpy(value, _dtypes.as_dtype(dtype_hint)))
         except (TypeError, ValueError):
             pass
-    if context.graph is not None and isinstance(value, list | tuple):
-        from tessera._framework.pack import maybe_pack  # lists of graph tensors -> Pack
-
-        packed = maybe_pack(value)
-        if packed is not None:
-            return packed
-    if isinstance(value, list | tuple) and any(isinstance(v, Tensor) for v in _flat(value)):
-        from tessera._framework.pack import maybe_pack
-
-        packed = maybe_pack(value)
-        if packed is not None:
-            return packed
     return wrap(*to_numpy(value))
 
 

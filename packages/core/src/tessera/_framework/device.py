@@ -78,7 +78,7 @@ def parse(spec: str) -> tuple[str | None, int]:
     return dtype, index
 
 
-class device:  # noqa: N801 - TF's name
+class device:
     """``with tf.device("/XPU:0"):`` runs ops and places new tensors on that device."""
 
     def __init__(self, device_name: str | None) -> None:

@@ -16,10 +16,10 @@ from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework import bfloat16 as _bf16
 from tessera._framework.context import context
-from tessera._framework.device import state as _device_state
 from tessera._framework.convert import wrap
-from tessera._framework.tensor import EagerTensor as _EagerTensor
+from tessera._framework.device import state as _device_state
 from tessera._framework.op import CORE_OPS, Op
+from tessera._framework.tensor import EagerTensor as _EagerTensor
 from tessera._plugins.registry import GLOBAL_LISTENERS
 
 _new = object.__new__

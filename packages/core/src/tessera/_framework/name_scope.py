@@ -21,7 +21,7 @@ def current_prefix() -> str:
     return _stack.scopes[-1] if _stack.scopes else ""
 
 
-class name_scope:  # noqa: N801 - TF's name
+class name_scope:
     """``with tf.name_scope("block"):`` prefixes names made inside with ``block/``."""
 
     def __init__(self, name: str) -> None:

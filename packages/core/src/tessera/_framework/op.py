@@ -70,6 +70,7 @@ class Op:
         "onnx_lowerings",
         "samples",
         "stateful",
+        "tested_in",
     )
 
     def __init__(self, name: str, kernel: Callable, *, infer: Callable | None = None,
@@ -90,6 +91,9 @@ class Op:
         self.stateful = stateful  # random ops: never constant-folded or deduplicated
         # Output sizes depend on input values (Range, Where): the shape rule gives None there.
         self.dynamic_shape = dynamic_shape
+        # Ops whose inputs cannot be sample arrays (control flow holds subgraphs) name the
+        # test module that exercises them instead.
+        self.tested_in: str | None = None
 
     def def_grad(self, fn: Callable) -> Callable:
         """Gradient rule ``fn(ctx, *output_grads) -> input grads`` (Tensors or None),
@@ -126,6 +130,12 @@ class NotDifferentiable:
 def not_differentiable(*ops: Op) -> None:
     for op in ops:
         op.grad = NotDifferentiable
+
+
+def tested_elsewhere(op: Op, where: str) -> None:
+    """Declare that ``op`` has no sample arrays and is tested by the module ``where``."""
+    op.samples = None
+    op.tested_in = where
 
 
 def no_onnx_lowering(op: Op, reason: str) -> None:

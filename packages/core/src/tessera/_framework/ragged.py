@@ -406,8 +406,7 @@ class RaggedTensor:
         rows = [values[s[i]:s[i + 1]] for i in range(len(s) - 1)]
         if not rows:
             return np.zeros((0, 0) + values.shape[1:], dtype=values.dtype)
-        if any(len(r) != len(rows[0]) for r in rows) or values.dtype == object and \
-                isinstance(self._values, RaggedTensor):
+        if any(len(r) != len(rows[0]) for r in rows):
             out = np.empty(len(rows), dtype=object)
             for i, r in enumerate(rows):
                 out[i] = r

@@ -12,7 +12,6 @@ import numpy as np
 from tessera import dtypes as _dtypes
 from tessera._framework.tensor_shape import TensorShape
 
-
 _new_shape = object.__new__
 _CPU = "/job:localhost/replica:0/task:0/device:CPU:0"
 

@@ -16,7 +16,7 @@ import numpy as np
 from tessera import dtypes as _dtypes
 from tessera._framework import name_scope as _name_scope
 from tessera._framework.context import context
-from tessera._framework.convert import convert_to_tensor, to_numpy, wrap
+from tessera._framework.convert import convert_to_tensor, wrap
 from tessera._framework.tensor import Tensor, TensorRef, _numpy_text
 from tessera._framework.tensor_shape import TensorShape
 
@@ -343,7 +343,7 @@ class Variable:
 class _UnreadVariable(Variable):
     """What ``assign`` returns: the same variable, shown as TF shows it."""
 
-    def __init__(self, var: Variable) -> None:  # noqa: D107 - shares the variable's state
+    def __init__(self, var: Variable) -> None:
         self.__dict__.update(var.__dict__)
         self._source = var
 

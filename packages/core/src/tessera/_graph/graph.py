@@ -109,8 +109,11 @@ class Operation:
 class FuncGraph:
     """A graph being traced (and, once traced, the body of a ConcreteFunction)."""
 
-    def __init__(self, name: str) -> None:
+    def __init__(self, name: str, parent: FuncGraph | None = None) -> None:
         self.name = name
+        self.parent = parent  # set for branch/loop bodies, which capture outer tensors
+        self.captures: list[tuple[GraphTensor, GraphTensor]] = []  # (outer, placeholder)
+        self._captured: dict[int, GraphTensor] = {}
         self.operations: list[Operation] = []
         self.inputs: list[GraphTensor] = []
         self.outputs: list[GraphTensor] = []
@@ -156,8 +159,29 @@ class FuncGraph:
         self._keep.append(value)
         return t
 
+    def _is_ancestor(self, graph: FuncGraph) -> bool:
+        g = self.parent
+        while g is not None:
+            if g is graph:
+                return True
+            g = g.parent
+        return False
+
+    def capture(self, outer: GraphTensor) -> GraphTensor:
+        """A placeholder standing for a tensor of an enclosing graph."""
+        if outer._graph is not self.parent:
+            outer = self.parent.capture(outer)  # through each level
+        ph = self._captured.get(id(outer))
+        if ph is None:
+            ph = self.placeholder(outer.dtype, outer.shape, name="capture")
+            self._captured[id(outer)] = ph
+            self.captures.append((outer, ph))
+        return ph
+
     def _as_graph_tensor(self, t) -> GraphTensor:
         if isinstance(t, GraphTensor):
+            if t._graph is not self and self._is_ancestor(t._graph):
+                return self.capture(t)
             if t._graph is not self:
                 raise errors.InvalidArgumentError(
                     None, None, f"Tensor {t.name} belongs to another graph ({t._graph.name}); "
@@ -197,6 +221,15 @@ class FuncGraph:
         from tessera._framework.context import context
         from tessera._ops import array_ops
 
+        if self.parent is not None:
+            # A branch or loop body reads the variable in the enclosing graph (where tapes see
+            # the read) and captures the value.
+            saved, context.graph = context.graph, self.parent
+            try:
+                outer = self.parent.read_variable(var)
+            finally:
+                context.graph = saved
+            return self.capture(outer)
         key = id(var)
         current = self.variable_values.get(key)
         if current is None:
@@ -211,6 +244,10 @@ class FuncGraph:
         return read
 
     def assign_variable(self, var, value) -> None:
+        if self.parent is not None:
+            raise NotImplementedError(
+                f"assigning variable {var.name} inside a tf.cond branch or tf.while_loop body "
+                f"is not supported yet: compute the new value in the branch and assign it after")
         value = self._as_graph_tensor(value)
         if value._dtype != var.dtype:
             raise TypeError(f"Cannot assign a {value._dtype.name} value to variable {var.name} "

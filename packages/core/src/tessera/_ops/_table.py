@@ -45,7 +45,7 @@ def markdown() -> str:
             onnx = f"no: {op.onnx.reason}"
         else:
             onnx = "yes"
-        n = len(op.samples()) if op.samples else 0
+        n = len(op.samples()) if op.samples else f"in `{op.tested_in}`" if op.tested_in else 0
         lines.append(f"| `{op.name}` | {grad} | {onnx} | {n} |")
     lines.append("")
     return "\n".join(lines)

@@ -60,6 +60,10 @@ def _geometry(sizes, kernel, strides, dilations, padding, explicit):
     for i, (n, k, s, d) in enumerate(zip(sizes, kernel, strides, dilations)):
         ke = None if k is None else (k - 1) * d + 1
         if padding == "SAME":
+            if ke == 1:  # a 1-wide window never pads
+                outs.append(None if n is None else -(-n // s))
+                pads.append((0, 0))
+                continue
             if n is None or ke is None:
                 outs.append(None if n is None else -(-n // s))
                 pads.append(None)
@@ -95,8 +99,8 @@ def _pad(x, pads, value=0):
 
 
 def _work_dtype(dtype):
-    """float16 is computed in float32 (NumPy has no half-precision BLAS)."""
-    return np.dtype(np.float32) if dtype == np.float16 else dtype
+    """float16 and bfloat16 are computed in float32 (NumPy has no half-precision BLAS)."""
+    return np.dtype(np.float32) if dtype == np.float16 or dtype.name == "bfloat16" else dtype
 
 
 def _to_last(x, channels_last):
@@ -572,7 +576,12 @@ def _pool_window(offset, strides, outs):
 
 
 def _lowest(dtype):
-    return -np.inf if dtype.kind == "f" else np.iinfo(dtype).min
+    return np.iinfo(dtype).min if dtype.kind in "iu" else -np.inf
+
+
+def _max_input(x):
+    """bfloat16 (ml_dtypes) is compared in float32, exactly."""
+    return x.astype(np.float32) if x.dtype.name == "bfloat16" else x
 
 
 def _pad_all(x, pads, value):
@@ -585,6 +594,7 @@ def _max_pool_kernel(x, ksize, strides, padding, explicit_paddings, data_format)
     outs, pads = _pool_geometry(x.shape, ksize, strides, padding, explicit_paddings)
     if math.prod(outs) == 0:
         return np.zeros(outs, x.dtype)
+    dtype, x = x.dtype, _max_input(x)
     xp = _pad_all(x, pads, _lowest(x.dtype))
     y = None
     for offset in np.ndindex(*ksize):
@@ -593,7 +603,7 @@ def _max_pool_kernel(x, ksize, strides, padding, explicit_paddings, data_format)
             y = v.copy()
         else:
             np.maximum(y, v, out=y)
-    return y
+    return y.astype(dtype, copy=False)
 
 
 def _argmax_flat(x, ksize, strides, padding, explicit_paddings):
@@ -601,6 +611,7 @@ def _argmax_flat(x, ksize, strides, padding, explicit_paddings):
     outs, pads = _pool_geometry(x.shape, ksize, strides, padding, explicit_paddings)
     if math.prod(outs) == 0:
         return np.zeros(outs, x.dtype), np.zeros(outs, np.int64)
+    dtype, x = x.dtype, _max_input(x)
     xp = _pad_all(x, pads, _lowest(x.dtype))
     best, which = None, np.zeros(outs, np.intp)
     mask = np.empty(outs, bool)
@@ -620,7 +631,7 @@ def _argmax_flat(x, ksize, strides, padding, explicit_paddings):
             [-1 if i == a else 1 for i in range(rank)])
         coord = np.clip(start + taps[a], 0, x.shape[a] - 1)
         flat = flat * x.shape[a] + coord
-    return best, flat
+    return best.astype(dtype, copy=False), flat
 
 
 def _max_pool_grad_kernel(x, y, grad, ksize, strides, padding, explicit_paddings, data_format):
@@ -639,6 +650,8 @@ def _avg_counts(shape, ksize, strides, outs, pads):
     """How many real (unpadded) elements each window covers, broadcastable to the output."""
     total = np.ones((1,) * len(shape))
     for a, (n, k, s, o, (pb, _)) in enumerate(zip(shape, ksize, strides, outs, pads)):
+        if k == 1 and pb == 0:  # every window covers one real element
+            continue
         start = np.arange(o) * s - pb
         cnt = np.minimum(start + k, n) - np.maximum(start, 0)
         total = total * cnt.reshape([-1 if i == a else 1 for i in range(len(shape))])

@@ -158,18 +158,26 @@ def _cumprod_grad(ctx, dy):
 
 @CUMLOGSUMEXP.def_grad
 def _cumlogsumexp_grad(ctx, dy):
+    # dx_i = sum_j dy_j exp(x_i - out_j) over the outputs x_i feeds, in log space with the
+    # positive and negative parts of dy apart (TF's rule). Every where() keeps infinities
+    # out of the unselected branch so that the rule is itself differentiable.
     x, out = ctx.inputs[0], ctx.outputs[0]
     a = ctx.attrs
-    ninf = _m.multiply(_m.ones_like_(dy), tensor(-np.inf, dtype=dy.dtype))
+    ones = _m.ones_like_(dy)
+    ninf = _m.multiply(ones, tensor(-np.inf, dtype=dy.dtype))
     zero = _m.zeros_like_(dy)
-    log_pos = _m.where_v2(_m.greater(dy, zero), _m.log(_m.maximum(dy, zero)), ninf)
-    log_neg = _m.where_v2(_m.less(dy, zero), _m.log(_m.maximum(_m.negative(dy), zero)), ninf)
+    dead = _m.equal(out, ninf)  # out_j = -inf: every x feeding it is -inf as well
 
-    def part(lg):
-        s = _scan(CUMLOGSUMEXP, _m.subtract(lg, out), a["axis"], a["exclusive"], not a["reverse"])
+    def part(mask, magnitude):
+        lg = _m.log(_m.where_v2(mask, magnitude, ones))
+        keep = _m.logical_and(mask, _m.logical_not(dead))
+        d = _m.where_v2(keep, _m.subtract(lg, _m.where_v2(dead, zero, out)), ninf)
+        s = _scan(CUMLOGSUMEXP, d, a["axis"], a["exclusive"], not a["reverse"])
         return _m.exp(_m.add(s, x))
 
-    return (_m.subtract(part(log_pos), part(log_neg)),)
+    pos = part(_m.greater(dy, zero), dy)
+    neg = part(_m.less(dy, zero), _m.negative(dy))
+    return (_m.subtract(pos, neg),)
 
 
 def _scan(op, x, axis, exclusive, reverse):

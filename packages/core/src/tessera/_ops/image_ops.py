@@ -841,7 +841,7 @@ def _saturate_cast(x, dtype):
         else:
             npd = _np_dtype(src)
             lo_t, hi_t = np.asarray(lo, npd), np.asarray(hi, npd)
-            if dtype.size <= 4 and hi_t > hi:
+            if dtype.size <= 4 and float(hi_t) > hi:
                 hi_t = np.nextafter(hi_t, np.asarray(0, npd))
         x = math_ops.minimum(math_ops.maximum(x, tensor(lo_t, dtype=src)), tensor(hi_t, dtype=src))
     elif dtype.is_floating and src.is_floating and dtype.size < src.size:
@@ -851,10 +851,11 @@ def _saturate_cast(x, dtype):
 
 
 def _cast_wrap(x, dtype):
-    """TF's cast: float to narrow ints truncates then wraps around."""
+    """TF's CPU cast of floats to ints: through int32 (out of range: INT_MIN) for the narrow
+    signed/unsigned types, through int64 for uint32; the narrowing then wraps around."""
     _, math_ops, _, _ = _ops()
-    if x.dtype.is_floating and dtype.is_integer and dtype.size < 8:
-        x = math_ops.cast(x, _dtypes.int64)
+    if x.dtype.is_floating and dtype.is_integer and dtype.size <= 4:
+        x = math_ops.cast(x, _dtypes.int64 if dtype.name == "uint32" else _dtypes.int32)
     return math_ops.cast(x, dtype)
 
 

@@ -6,7 +6,7 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
-from tessera._framework.tensor import EagerTensor
+from tessera._framework.tensor import EagerTensor, Tensor
 from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
 from tessera._ops import _rules, _samples
 from tessera._ops._args import (
@@ -445,10 +445,14 @@ CONJ.def_grad(lambda c, dy: conj(dy))
 no_onnx_lowering(CONJ, "ONNX has no complex tensors")
 
 
+_COMPLEX_DTYPES = frozenset((_dtypes.complex64, _dtypes.complex128))
+
+
 def conj(x, name=None):
     """``tf.math.conj`` (identity for real tensors, without an op)."""
-    x = tensor(x)
-    if not x._dtype.is_complex:
+    if not isinstance(x, Tensor):
+        x = tensor(x)
+    if x._dtype not in _COMPLEX_DTYPES:
         return x
     return execute(CONJ, (x,), _NOATTRS)
 

@@ -3,7 +3,8 @@
 Primitives are TF's raw ops that map to roughly one ONNX operator (Relu, Elu, Softmax,
 BiasAdd, LRN, the two softmax cross-entropy ops...); everything else (gelu, silu, moments,
 batch_normalization, the sigmoid/poisson losses...) is composed from public ops as TF
-composes it. One private primitive, ``_NnDepthWindowSum``, carries LRN's gradient.
+composes it. Two private primitives: ``_NnDepthWindowSum`` (LRN's gradient) and
+``_NnErfc`` (gelu's erfc, with a faster kernel than the shared Erfc op).
 """
 
 from __future__ import annotations
@@ -118,12 +119,12 @@ def _declare_unary(name, kernel, grad, onnx, samples):
 
 # ---- rectifiers ----------------------------------------------------------------------------
 def _relu_kernel(x):
-    # x < 0 ? 0 : x keeps -0.0 and NaN as TF's max(x, 0) does.
-    return np.where(x < 0, x.dtype.type(0), x)
+    # maximum(0, x) returns x on a tie: -0.0 stays -0.0 (and NaN NaN), as in TF.
+    return np.maximum(0, x)
 
 
 def _relu6_kernel(x):
-    return np.minimum(np.where(x < 0, x.dtype.type(0), x), x.dtype.type(6))
+    return np.minimum(np.maximum(0, x), 6)
 
 
 RELU = _declare_unary(
@@ -230,6 +231,93 @@ SOFTSIGN = _declare_unary(
     "Softsign",
     _unary_samples(extra=[Sample((_X6,), grad=False, expected=np.array(
         [-0.6666667, -0.33333334, 0.0, 0.33333334, 0.75, 0.875], np.float32))]))
+
+
+# ---- erfc (private: gelu's building block) -------------------------------------------------
+# The same function as elementwise_ops' Erfc, with a faster kernel: a Chebyshev fit in
+# t = 2 / (2 + |x|) (1e-13 relative in float64) runs ~8x faster than Erfc's kernel, which
+# costs ~0.3 s per million elements; gelu is a hot activation. Fold into Erfc when its
+# kernel is as fast.
+def _erfc_onnx(b, x):
+    from tessera._ops.elementwise_ops import ERFC
+
+    return ERFC.onnx(b, x)  # the shared Erfc op's lowering
+
+
+_ERFC_COEFS: dict = {}
+
+
+def _erfc_coefs(dtype) -> np.ndarray:
+    """Chebyshev coefficients of log(erfcx(x)) - log(t) in u = 2t - 1, t = 2 / (2 + x), x >= 0
+    (the Numerical Recipes form), fitted once from math.erfc at a few dozen points."""
+    key = np.dtype(dtype)
+    c = _ERFC_COEFS.get(key)
+    if c is None:
+        from numpy.polynomial import chebyshev
+
+        def log_erfcx(x: float) -> float:
+            if x < 26.0:
+                return math.log(math.erfc(x)) + x * x
+            s, term = 1.0, 1.0
+            for n in range(1, 10):  # the asymptotic series, past where erfc underflows
+                term *= -(2 * n - 1) / (2 * x * x)
+                s += term
+            return math.log(s / (x * math.sqrt(math.pi)))
+
+        def f(us):
+            out = []
+            for u in us:
+                t = (u + 1) / 2
+                out.append(-math.log(2 * math.sqrt(math.pi)) if t <= 0
+                           else log_erfcx(2 / t - 2) - math.log(t))
+            return np.array(out)
+
+        c = chebyshev.chebinterpolate(f, 26 if key == np.float64 else 13).astype(key)
+        _ERFC_COEFS[key] = c
+    return c
+
+
+def _erfc_kernel(x):
+    xf = _upcast(x)
+    c = _erfc_coefs(xf.dtype)
+    z = np.abs(xf)
+    t = 2 / (2 + z)
+    u = 2 * t - 1
+    # Clenshaw's recurrence, in place
+    b1 = np.full_like(u, c[-1])
+    b2 = np.zeros_like(u)
+    tmp = np.empty_like(u)
+    u2 = 2 * u
+    for ck in c[-2:0:-1]:
+        np.multiply(u2, b1, out=tmp)
+        tmp -= b2
+        tmp += ck
+        b2, b1, tmp = b1, tmp, b2
+    np.multiply(u, b1, out=tmp)
+    tmp -= b2
+    tmp += c[0]
+    with np.errstate(under="ignore", over="ignore", invalid="ignore"):
+        r = t * np.exp(tmp - z * z)
+        out = np.where(xf < 0, 2 - r, r)
+    return out.astype(x.dtype, copy=False)
+
+
+ERFC = _declare_unary(
+    "_NnErfc", _erfc_kernel,
+    lambda c, dy: math_ops.multiply(dy, math_ops.multiply(
+        math_ops.exp(math_ops.negative(math_ops.square(c.inputs[0]))), -2 / math.sqrt(math.pi))),
+    lambda b, x: _erfc_onnx(b, x),
+    _unary_samples(low=-3.0, high=3.0, extra=[
+        Sample((np.array([-6.0, -1.0, 0.0, 0.5, 1.0, 3.0, 10.0, 26.5]),), grad=False, onnx=False,
+               rtol=1e-13, atol=0,
+               expected=np.array([math.erfc(v) for v in (-6.0, -1.0, 0.0, 0.5, 1.0, 3.0, 10.0,
+                                                          26.5)])),
+        Sample((np.array([-2.0, 0.3, 4.0], np.float32),), grad=False, rtol=1e-6,
+               expected=np.array([math.erfc(v) for v in (-2.0, 0.3, 4.0)], np.float32))]))
+
+
+def _erfc(x: Tensor) -> Tensor:
+    return execute(ERFC, (x,), _NOATTRS)
 
 
 # ---- softmax family ------------------------------------------------------------------------
@@ -405,10 +493,8 @@ def gelu(features, approximate=False, name=None):
                                               _c(0.044715, x))), _c(0.7978845608028654, x))
         return math_ops.multiply(math_ops.multiply(x, 0.5),
                                  math_ops.add(math_ops.tanh(inner), 1.0))
-    from tessera._ops.elementwise_ops import erfc
-
     return math_ops.multiply(math_ops.multiply(x, 0.5),
-                             erfc(math_ops.multiply(x, _c(-0.7071067811865476, x))))
+                             _erfc(math_ops.multiply(x, _c(-0.7071067811865476, x))))
 
 
 def crelu(features, axis=-1, name=None):

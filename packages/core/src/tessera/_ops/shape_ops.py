@@ -94,12 +94,33 @@ def _check_attr(op: str, t: Tensor, allowed: tuple, attr: str = "T") -> None:
                        f"of allowed values: {names}\n\t; NodeDef: {{{{node {op}}}}}", op)
 
 
+def _static(t):
+    """A tensor's value when known without running anything (eager, or a constant in a
+    graph being traced), else None."""
+    if not isinstance(t, Tensor):
+        return np.asarray(t)
+    try:
+        return t.numpy()
+    except NotImplementedError:
+        op = getattr(t, "op", None)
+        value = getattr(op, "value", None)
+        return None if value is None else value.numpy()
+
+
+def _known(t, what: str, op: str):
+    value = _static(t)
+    if value is None:
+        raise NotImplementedError(f"{op}: `{what}` must be a constant when tracing a tf.function "
+                                  f"(it determines the graph's structure), got {t!r}")
+    return value
+
+
 def _int_values(value, op: str, attr: str, allowed=("int32", "int64")):
     """An integer argument (Python value or tensor) as a NumPy int64 array, with TF's
     attr-dtype check."""
     t = value if isinstance(value, Tensor) else _convert(value, hint=_dtypes.int32)
     _check_attr(op, t, allowed, attr)
-    return np.asarray(t.numpy(), dtype=np.int64)
+    return np.asarray(_known(t, attr, op), dtype=np.int64)
 
 
 def _scalar_int(value, op: str, attr: str = "Taxis") -> int:
@@ -169,7 +190,7 @@ def expand_dims(input, axis, name=None):
     x = _tensor(input)
     if isinstance(axis, Tensor):
         _check_attr("ExpandDims", axis, _I32_64, "Tdim")
-        a = axis.numpy().reshape(-1)
+        a = _known(axis, "axis", "ExpandDims").reshape(-1)
     else:
         a = convert_to_tensor(axis, dtype=_dtypes.int32).numpy().reshape(-1)
     if a.size != 1:
@@ -360,7 +381,7 @@ def slice(input_, begin, size, name=None):
     st = _like("Slice", bt.dtype, size, 2) if isinstance(size, Tensor) else convert_to_tensor(
         size, dtype_hint=bt.dtype)
     _check_attr("Slice", st, _I32_64, "Index")
-    b, s = bt.numpy(), st.numpy()
+    b, s = _known(bt, "begin", "Slice"), _known(st, "size", "Slice")
     rank = x.shape.rank
     if b.ndim != 1 or s.ndim != 1 or b.size != rank or s.size != rank:
         raise _invalid(f"Expected begin and size arguments to be 1-D tensors of size {rank}, but "
@@ -1002,7 +1023,7 @@ def scatter_nd(indices, updates, shape, bad_indices_policy="", name=None):
     if isinstance(shape, TensorShape):
         shape = shape.as_list()
     st = _like("ScatterNd", idx.dtype, shape, 2)
-    dims = tuple(int(d) for d in st.numpy().reshape(-1))
+    dims = tuple(int(d) for d in _known(st, "shape", "ScatterNd").reshape(-1))
     _check_scatter_shapes(idx, upd, dims, "ScatterNd")
     return execute(SCATTER_ND, (idx, upd), {"shape": dims})
 
@@ -2042,8 +2063,8 @@ def linspace(start, stop, num, name=None, axis=0):
     if isinstance(num, Tensor):
         if not num.dtype.is_integer:
             raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
-                            f"`tensor` = {num.numpy()} of dtype: {num.dtype}")
-        num = int(num.numpy())
+                            f"`tensor` = {_static(num)} of dtype: {num.dtype}")
+        num = int(_known(num, "num", "linspace"))
     elif isinstance(num, float):
         raise TypeError(f"Argument `tensor` (name: num) must be of type integer. Received "
                         f"`tensor` = {num} of dtype: <dtype: 'float32'>")
@@ -2135,17 +2156,11 @@ def shape_n(input, out_type=_dtypes.int32, name=None):
 def repeat(input, repeats, axis=None, name=None):
     """``tf.repeat``: repeat each element (or slice along ``axis``) ``repeats`` times."""
     x = _tensor(input)
-    if isinstance(repeats, Tensor):
-        if not repeats.dtype.is_integer:
-            raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. "
-                            f"Received `tensor` = {repeats.numpy()} of dtype: {repeats.dtype}")
-        r = math_ops.cast(repeats, _dtypes.int32)
-    else:
-        probe = convert_to_tensor(repeats)
-        if not probe.dtype.is_integer:
-            raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. "
-                            f"Received `tensor` = {repeats} of dtype: {probe.dtype}")
-        r = math_ops.cast(probe, _dtypes.int32)
+    r = repeats if isinstance(repeats, Tensor) else convert_to_tensor(repeats)
+    if not r.dtype.is_integer:
+        shown = repeats if not isinstance(repeats, Tensor) else _static(repeats)
+        raise TypeError(f"Argument `tensor` (name: repeats) must be of type integer. Received "
+                        f"`tensor` = {shown} of dtype: {r.dtype}")
     if r.shape.rank is not None and r.shape.rank > 1:
         raise ValueError(f"Shape {r.shape} must have rank at most 1")
     if axis is None or x.shape.rank == 0:
@@ -2157,23 +2172,31 @@ def repeat(input, repeats, axis=None, name=None):
         raise ValueError(f"axis={axis} out of bounds: expected {-rank_}<=axis<{rank_}")
     axis %= rank_
     dim = x.shape[axis]
-    if r.shape.rank == 0 or r.shape[0] == 1:
+    one = r.shape.rank == 0 or r.shape[0] == 1
+    if not one and r.shape[0] is not None and dim is not None and r.shape[0] != dim:
+        raise ValueError(f"Dimensions {dim} and {r.shape[0]} are not compatible")
+    value = _static(r)
+    if one and value is not None and dim is not None:
         # One count for every slice: tile a new axis, then merge it into ``axis``.
-        count = int(array_ops.reshape(r, []).numpy())
+        count = int(np.reshape(value, []))
         tiled = tile(expand_dims(x, axis + 1),
                      [1] * (axis + 1) + [count] + [1] * (rank_ - axis - 1))
-        shape = x.shape.as_list()
+        shape = [-1 if d is None else d for d in x.shape.as_list()]
         shape[axis] = dim * max(count, 0)
         return array_ops.reshape(tiled, shape)
-    if r.shape[0] != dim:
-        raise ValueError(f"Dimensions {dim} and {r.shape[0]} are not compatible")
-    # Per-slice counts (negative counts as 0): the source position of each output slice.
-    widest = math_ops.maximum(reduction_ops.reduce_max(r), _tensor(0, dtype=_dtypes.int32))
-    positions = array_ops.broadcast_to(
-        expand_dims(array_ops.range(dim, dtype=_dtypes.int32), 1),
-        [dim, int(widest.numpy())])
-    picked = boolean_mask(positions, sequence_mask(r, widest))
-    return gather(x, picked, axis=axis)
+    # Per-slice counts (negative counts as 0): output slice j comes from the first slice
+    # whose running count total exceeds j.
+    from tessera._ops import cumulative_ops
+
+    counts = math_ops.maximum(math_ops.cast(r, _dtypes.int32), _tensor(0, dtype=_dtypes.int32))
+    if one:
+        counts = array_ops.broadcast_to(array_ops.reshape(counts, [1]), [dim])
+    ends = cumulative_ops.cumsum(array_ops.reshape(counts, [-1]))
+    positions = array_ops.range(reduction_ops.reduce_sum(counts), dtype=_dtypes.int32)
+    source = execute(UPPER_BOUND, (array_ops.reshape(ends, [1, -1]),
+                                   array_ops.reshape(positions, [1, -1])),
+                     {"out_type": _dtypes.int32})
+    return gather(x, array_ops.reshape(source, [-1]), axis=axis)
 
 
 def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name=None):
@@ -2187,10 +2210,10 @@ def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name=None):
         maxlen = _tensor(maxlen)
         if maxlen.shape.rank not in (None, 0):
             raise ValueError(f"Argument `maxlen` must be scalar for sequence_mask, received "
-                             f"`maxlen` = {maxlen.numpy().tolist()} with shape "
+                             f"`maxlen` = {_static(maxlen).tolist()} with shape "
                              f"'{tuple(maxlen.shape.as_list())}' instead")
-    limit = maxlen.numpy()
-    if limit < 0:
+    limit = _static(maxlen)
+    if limit is not None and limit < 0:
         raise _range_error(0, limit)
     row = array_ops.range(0, maxlen, 1, dtype=maxlen.dtype)
     matrix = math_ops.cast(expand_dims(lengths, -1), maxlen.dtype)

@@ -264,7 +264,9 @@ def _c2c_fn(rank, inverse):
     op = _FFT_OPS[(rank, "c2c", inverse)]
 
     def fn(input, name=None):
-        x = tensor(input, hint=_dtypes.complex64)
+        # TF quirk kept: 1-D FFTs keep a NumPy complex128 array's dtype, 2-D/3-D cast it.
+        keep = rank == 1 and isinstance(input, np.ndarray) and input.dtype.kind == "c"
+        x = tensor(input) if keep else tensor(input, hint=_dtypes.complex64)
         check_dtype(op.name, x, _COMPLEX, attr="Tcomplex")
         _check_rank(x, rank, op.name)
         return execute(op, (x,), _NOATTRS)
@@ -528,7 +530,7 @@ def _validate_dct(x, type, n, axis, norm):
 
 def dct(input, type=2, n=None, axis=-1, norm=None, name=None):
     """``tf.signal.dct``: DCT types I-IV along the last axis (``norm``: None or "ortho")."""
-    x = tensor(input, hint=_dtypes.float32)
+    x = tensor(input)
     _validate_dct(x, type, n, axis, norm)
     if x.dtype.name not in _REAL:
         raise ValueError(f"DCT requires tf.float32 or tf.float64 inputs, got: {x.dtype.name}")
@@ -539,7 +541,7 @@ def dct(input, type=2, n=None, axis=-1, norm=None, name=None):
 def idct(input, type=2, n=None, axis=-1, norm=None, name=None):
     """``tf.signal.idct``: the inverse-type DCT (scaled by 1/(2N) unless ``norm="ortho"``,
     as TF)."""
-    x = tensor(input, hint=_dtypes.float32)
+    x = tensor(input)
     _validate_dct(x, type, n, axis, norm)
     inverse_type = {1: 1, 2: 3, 3: 2, 4: 4}[type]
     return dct(x, type=inverse_type, n=n, axis=axis, norm=norm)
@@ -791,7 +793,7 @@ def _enclosing_power_of_two(v: int) -> int:
 def stft(signals, frame_length, frame_step, fft_length=None, window_fn=hann_window,
          pad_end=False, name=None):
     """``tf.signal.stft``: frame, window, then RFFT of each frame."""
-    x = tensor(signals, hint=_dtypes.float32)
+    x = tensor(signals)
     if x.shape.rank is not None and x.shape.rank < 1:
         raise ValueError(f"Shape {x.shape} must have rank at least 1")
     frame_length = int(_static(frame_length)[0])
@@ -824,7 +826,7 @@ def inverse_stft_window_fn(frame_step, forward_window_fn=hann_window, name=None)
 def inverse_stft(stfts, frame_length, frame_step, fft_length=None, window_fn=hann_window,
                  name=None):
     """``tf.signal.inverse_stft``: IRFFT of each frame, window, overlap-add."""
-    x = tensor(stfts, hint=_dtypes.complex64)
+    x = tensor(stfts)
     if x.shape.rank is not None and x.shape.rank < 2:
         raise ValueError(f"Shape {x.shape} must have rank at least 2")
     frame_length = int(_static(frame_length)[0])
@@ -851,7 +853,7 @@ def _rev_last(x):
 def mdct(signals, frame_length, window_fn=vorbis_window, pad_end=False, norm=None, name=None):
     """``tf.signal.mdct``: modified DCT of 50%-overlapping frames (frame_length % 4 == 0)."""
     m = _math()
-    x = tensor(signals, hint=_dtypes.float32)
+    x = tensor(signals)
     if x.shape.rank is not None and x.shape.rank < 1:
         raise ValueError(f"Shape {x.shape} must have rank at least 1")
     frame_length = int(_static(frame_length)[0])
@@ -872,7 +874,7 @@ def mdct(signals, frame_length, window_fn=vorbis_window, pad_end=False, norm=Non
 def inverse_mdct(mdcts, window_fn=vorbis_window, norm=None, name=None):
     """``tf.signal.inverse_mdct``: IMDCT, window and overlap-add."""
     m = _math()
-    x = tensor(mdcts, hint=_dtypes.float32)
+    x = tensor(mdcts)
     if x.shape.rank is not None and x.shape.rank < 1:
         raise ValueError(f"Shape {x.shape} must have rank at least 1")
     half = x.shape.as_list()[-1]
@@ -941,7 +943,7 @@ def linear_to_mel_weight_matrix(num_mel_bins=20, num_spectrogram_bins=129, sampl
 def mfccs_from_log_mel_spectrograms(log_mel_spectrograms, name=None):
     """``tf.signal.mfccs_from_log_mel_spectrograms``: orthonormal-scaled DCT-II of log-mel
     spectrograms."""
-    x = tensor(log_mel_spectrograms, hint=_dtypes.float32)
+    x = tensor(log_mel_spectrograms)
     n = x.shape.as_list()[-1]
     d = dct(x, type=2)
     return _math().multiply(d, tensor(1.0 / math.sqrt(2.0 * n), dtype=d.dtype))
