@@ -482,6 +482,7 @@ def test_weighted_cross_entropy():
         wce([0, 1], [1.0, 2.0], 2.0)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value:RuntimeWarning")  # 0 * log(0) in the grad
 def test_log_poisson_loss():
     targets = tf.constant([0.0, 0.5, 1.0, 2.0, 5.0])
     log_input = tf.constant([0.1, -1.0, 0.0, 1.0, 2.0])
@@ -586,6 +587,31 @@ def test_weighted_moments_and_statistics():
     mean, var = tf.nn.normalize_moments(4.0, tf.constant([8.0, 4.0]), tf.constant([20.0, 10.0]),
                                         1.0)
     check(mean, [3, 2])
+
+
+def test_fused_batch_norm_for_compat_v1():
+    from tessera._ops.nn_ops import fused_batch_norm  # tf.compat.v1.nn.fused_batch_norm
+
+    x = np.arange(48, dtype=np.float32).reshape(2, 2, 3, 4) / 10
+    scale = np.array([1.0, 2.0, 0.5, 1.5], np.float32)
+    offset = np.array([0.0, 1.0, -1.0, 0.5], np.float32)
+    y, mean, var = fused_batch_norm(x, scale, offset, epsilon=0.001)
+    check(mean, [2.2, 2.3, 2.4, 2.5])
+    check(var, [2.08] * 4)  # Bessel-corrected, as TF returns it
+    ref = (x - x.mean(axis=(0, 1, 2))) / np.sqrt(x.var(axis=(0, 1, 2)) + 0.001) * scale + offset
+    check(y, ref, rtol=1e-5, atol=1e-5)
+    _, mean, var = fused_batch_norm(x, scale[:2], offset[:2], data_format="NCHW")
+    check(mean, [1.75, 2.95])
+    check(var, [1.62696] * 2)
+    _, mean, var = fused_batch_norm(x, scale, offset, mean=np.ones(4, np.float32),
+                                    variance=np.full(4, 2.0, np.float32),
+                                    exponential_avg_factor=0.3)
+    check(mean, [1.36, 1.39, 1.42, 1.45])
+    check(var, [2.024] * 4)
+    y, mean, _ = fused_batch_norm(x, scale, offset, mean=np.ones(4, np.float32),
+                                  variance=np.full(4, 2.0, np.float32), is_training=False)
+    check(y, (x - 1) / np.sqrt(2.001) * scale + offset, rtol=1e-5, atol=1e-5)
+    check(mean, [1, 1, 1, 1])
 
 
 def test_l2_normalize_and_loss():

@@ -1031,3 +1031,77 @@ def test_gather_matches_numpy_take(axis_pick, n, k, seed):
         dense = np.zeros(shape, np.float32)
         np.add.at(dense, tuple(idx_nd.T), upd)
         np.testing.assert_allclose(tf.scatter_nd(idx_nd, upd, shape).numpy(), dense, rtol=1e-6)
+
+
+# ---- tf.function: traced (ONNX Runtime when its plugin is installed) == eager --------------
+XF = np.array([[3.0, 1.0, 2.0], [6.0, 5.0, 4.0]], np.float32)
+TRACED = {
+    "expand_squeeze": lambda x: tf.squeeze(tf.expand_dims(x, 0)),
+    "tile": lambda x: tf.tile(x, [2, 1]),
+    "pad": lambda x: tf.pad(x, [[1, 0], [0, 2]], constant_values=2.0),
+    "pad_reflect": lambda x: tf.pad(x, [[1, 1], [2, 2]], "REFLECT"),
+    "pad_symmetric": lambda x: tf.pad(x, [[1, 1], [2, 2]], "SYMMETRIC"),
+    "split": lambda x: tf.split(x, [1, -1], axis=1),
+    "split_equal": lambda x: tf.split(x, 2, axis=0),
+    "gather": lambda x: tf.gather(x, [2, 0], axis=1),
+    "gather_nd": lambda x: tf.gather_nd(x, [[1, 2], [0, 0]]),
+    "tensor_scatter": lambda x: tf.tensor_scatter_nd_max(x, [[1]], [[7.0, 0.0, 9.0]]),
+    "boolean_mask": lambda x: tf.boolean_mask(x, x > 2.0),
+    "reverse_roll": lambda x: tf.roll(tf.reverse(x, [1]), 1, 0),
+    "slice": lambda x: tf.slice(x, [0, 1], [-1, 2]),
+    "sort": lambda x: tf.sort(x, axis=0, direction="DESCENDING"),
+    "unique": lambda x: tf.unique(tf.reshape(x, [-1])),
+    "repeat": lambda x: tf.repeat(x, 2, axis=0),
+    "repeat_counts": lambda x: tf.repeat(x, [1, 0, 2], axis=1),
+    "searchsorted": lambda x: tf.searchsorted(tf.sort(x), tf.ones([2, 1]) * 2.5),
+    "sequence_mask": lambda x: tf.sequence_mask(tf.cast(x[:, 0], tf.int32)),
+    "reverse_sequence": lambda x: tf.reverse_sequence(x, [2, 3], seq_axis=1, batch_axis=0),
+    "partition": lambda x: tf.dynamic_partition(x, [0, 1], 2),
+    "stitch": lambda x: tf.dynamic_stitch([[1], [0]], [x[:1], x[1:]]),
+    "histogram": lambda x: tf.histogram_fixed_width(x, [0.0, 6.0], nbins=3),
+    "broadcast_shape": lambda x: tf.broadcast_dynamic_shape(tf.shape(x), [1, 3]),
+}
+
+
+def _same(a, b):
+    a = a if isinstance(a, list | tuple) else [a]
+    b = b if isinstance(b, list | tuple) else [b]
+    assert len(a) == len(b)
+    for u, v in zip(a, b):
+        assert u.dtype == v.dtype
+        np.testing.assert_array_equal(u.numpy(), v.numpy())
+
+
+@pytest.mark.parametrize("name", sorted(TRACED))
+def test_traced_with_unknown_batch_matches_eager(name):
+    f = TRACED[name]
+    traced = tf.function(f, input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    _same(f(tf.constant(XF)), traced(tf.constant(XF)))
+
+
+GRADS = {
+    "gather": lambda x: tf.gather(x, [1, 0, 1]),
+    "gather_axis1": lambda x: tf.gather(x, [[2, 0]], axis=1),
+    "gather_nd": lambda x: tf.gather_nd(x, [[1, 2], [0, 0]]),
+    "sort": lambda x: tf.sort(x, axis=0),
+    "pad": lambda x: tf.pad(x, [[1, 0], [0, 1]]),
+    "pad_reflect": lambda x: tf.pad(x, [[1, 0], [2, 1]], "REFLECT"),
+    "pad_symmetric": lambda x: tf.pad(x, [[2, 1], [0, 3]], "SYMMETRIC"),
+    "roll_slice": lambda x: tf.slice(tf.roll(x, 1, 0), [0, 1], [-1, 2]),
+    "tensor_scatter_max": lambda x: tf.tensor_scatter_nd_max(x, [[0]], [[4.0, 4.0, 4.0]]),
+    "clip": lambda x: tf.clip_by_value(x, 2.0, 5.0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRADS))
+def test_traced_gradient_with_unknown_batch_matches_eager(name):
+    f = GRADS[name]
+
+    def step(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            y = f(x)
+        return tape.gradient(y, x, output_gradients=tf.ones_like(y) * 1.5)
+
+    traced = tf.function(step, input_signature=[tf.TensorSpec([None, 3], tf.float32)])
+    _same(step(tf.constant(XF)), traced(tf.constant(XF)))

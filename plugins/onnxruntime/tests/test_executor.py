@@ -118,7 +118,7 @@ def test_control_flow_lowers_to_onnx_if_and_loop():
     @tf.function
     def f(x, n):
         y = tf.cond(tf.reduce_sum(x) > 0, lambda: x * 2.0, lambda: -x)
-        i, acc = tf.while_loop(lambda i, a: i < n, lambda i, a: (i + 1, a + y), [0, x * 0.0])
+        _, acc = tf.while_loop(lambda i, a: i < n, lambda i, a: (i + 1, a + y), [0, x * 0.0])
         return acc
 
     reference = tf.function(f.python_function, jit_compile=False)

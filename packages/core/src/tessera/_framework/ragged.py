@@ -99,7 +99,7 @@ class RaggedTensor:
                 raise ValueError("row_splits must have at least one element")
             if s[0] != 0:
                 raise _equal_failure("Arguments to from_row_splits do not form a valid "
-                                     "RaggedTensor:zero", s[:1], np.zeros(1, s.dtype))
+                                     "RaggedTensor:zero", s[:1], np.zeros((), s.dtype))
             if np.any(s[1:] < s[:-1]):
                 raise errors.InvalidArgumentError(
                     None, None, "Arguments to from_row_splits do not form a valid RaggedTensor:"
@@ -107,7 +107,7 @@ class RaggedTensor:
             n = _nrows_of(values)
             if s[-1] != n:
                 raise _equal_failure("Arguments to _from_row_partition do not form a valid "
-                                     "RaggedTensor", s[-1:], np.array([n], s.dtype))
+                                     "RaggedTensor", s[-1:], np.array(n, s.dtype))
         return cls._make(values, splits)
 
     @classmethod
@@ -457,18 +457,7 @@ class RaggedTensor:
             if not rest:
                 return self[first]
             if isinstance(first, slice):
-                if first == slice(None) and len(rest) == 1 and _is_int(rest[0]) \
-                        and not isinstance(self._values, RaggedTensor):
-                    j = int(rest[0])
-                    s = self._splits()
-                    lengths = s[1:] - s[:-1]
-                    pos = np.where(j < 0, lengths + j, j)
-                    if np.any((pos < 0) | (pos >= lengths)):
-                        raise errors.InvalidArgumentError(
-                            None, None, "slice index out of bounds for a ragged row")
-                    return wrap(self._values._value[s[:-1] + pos], self.dtype)
-                raise NotImplementedError("this RaggedTensor index is not supported yet: "
-                                          "index rows first, then inside a row")
+                raise ValueError("Cannot index into an inner ragged dimension.")
             row = self[first]
             return row[rest if len(rest) > 1 else rest[0]]
         if isinstance(key, slice):
@@ -713,7 +702,7 @@ def row_splits_to_segment_ids(splits, name=None, out_type=None) -> Tensor:
     s = t._value
     if s.ndim != 1:
         raise ValueError(f"Shape {tuple(s.shape)} must have rank 1")
-    dt = t.dtype if out_type is None else _dtypes.as_dtype(out_type)
+    dt = _dtypes.int64 if out_type is None else _dtypes.as_dtype(out_type)
     ids = np.repeat(np.arange(len(s) - 1), s[1:] - s[:-1]).astype(dt.as_numpy_dtype)
     return wrap(ids, dt)
 
@@ -725,8 +714,7 @@ def segment_ids_to_row_splits(segment_ids, num_segments=None, out_type=None,
     ids = t._value
     if ids.ndim != 1:
         raise ValueError(f"Shape {tuple(ids.shape)} must have rank 1")
-    dt = (t.dtype if t.dtype in (_dtypes.int32, _dtypes.int64) else _dtypes.int64) \
-        if out_type is None else _dtypes.as_dtype(out_type)
+    dt = _dtypes.int64 if out_type is None else _dtypes.as_dtype(out_type)
     n = int(_np(_tensor(num_segments))) if num_segments is not None else (
         int(ids.max()) + 1 if ids.size else 0)
     counts = np.bincount(ids.astype(np.int64), minlength=n)[:n] if ids.size else \

@@ -395,10 +395,15 @@ class Function:
 
         sym_args = [nest.map_structure(lambda x, n=n: lift(x, n), v) for v, n in zip(values, names)]
         sym_kw = {k: nest.map_structure(lambda x, k=k: lift(x, k), v) for k, v in kw.items()}
+        fn = self._python_function
+        if self._autograph:
+            from tessera._graph import autograph
+
+            fn = autograph.convert(fn)
         saved = context.graph
         context.graph = graph
         try:
-            result = self._python_function(*sym_args, **sym_kw)
+            result = fn(*sym_args, **sym_kw)
         finally:
             context.graph = saved
         flat = nest.flatten(result)

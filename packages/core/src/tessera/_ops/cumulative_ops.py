@@ -497,7 +497,7 @@ def reduce_variance(input_tensor, axis=None, keepdims=False, name=None):
     """``tf.math.reduce_variance``: mean of squared deviations (real for complex input)."""
     x = tensor(input_tensor)
     if x.dtype.is_integer:
-        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype!r}.")
+        raise TypeError(f"Input must be either real or complex. Received integer type {x.dtype}.")
     r = _reduction_ops()
     means = r.reduce_mean(x, axis, keepdims=True)
     d = _m.subtract(x, means)
@@ -839,8 +839,8 @@ def _num_segments(num_segments, op_name) -> int:
     check_dtype(op_name, n, _INDEX_TYPES, "Tnumsegments")
     if n.shape.rank != 0:
         raise errors.InvalidArgumentError(
-            None, None, f"num_segments should be a scalar, not shape {n.shape.as_list()} "
-                        f"[Op:{op_name}]".replace(", ", ","))
+            None, None, f"num_segments should be a scalar, not shape "
+                        f"[{','.join(map(str, n.shape.as_list()))}] [Op:{op_name}]")
     value = int(n.numpy())
     if value < 0:
         raise errors.InvalidArgumentError(

@@ -236,6 +236,11 @@ def _parse(key, rank: int | None = None) -> dict:
     return {"begin": tuple(begin), "end": tuple(end), "strides": tuple(strides), **masks}
 
 
+def _symbolic_scalar(key) -> bool:
+    return isinstance(key, Tensor) and not hasattr(key, "_value") and key.shape.rank == 0 \
+        and key.dtype.is_integer
+
+
 def getitem(self, key):
     """``tensor[key]``."""
     if isinstance(key, Tensor) and key.dtype.name == "bool":
@@ -245,6 +250,11 @@ def getitem(self, key):
     if isinstance(key, list | np.ndarray) or (isinstance(key, Tensor) and key.shape.rank):
         raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
                         f"scalar tf.int32/tf.int64 tensors are valid indices, got {key!r}")
+    if _symbolic_scalar(key):
+        # x[i] with a tensor index while tracing: a dynamic gather along the first axis.
+        from tessera._api import API
+
+        return API[""]["gather"](self, key)
     spec = _parse(key)
     x = tensor(self)
     rank = x.shape.rank

@@ -234,13 +234,21 @@ SQUEEZE = declare("Squeeze", _squeeze_kernel, infer=_infer_squeeze, samples=lamb
 
 @SQUEEZE.def_grad
 def _squeeze_grad(ctx, dy):
-    return (array_ops.reshape(dy, _shape(ctx.inputs[0])),)
+    axis = ctx.attrs["axis"]
+    if axis is None:
+        return (array_ops.reshape(dy, _shape(ctx.inputs[0])),)
+    for a in axis:  # ascending: each re-inserted axis is at its final position
+        dy = execute(EXPAND_DIMS, (dy,), {"axis": a})
+    return (dy,)
 
 
 @SQUEEZE.def_onnx
 def _squeeze_onnx(b, x, axis):
     if axis is None:
-        axis = [i for i, d in enumerate(b.shapes[x]) if d == 1]
+        shape = b.shapes.get(x)
+        if shape is None or None in shape:
+            return b.op("Squeeze", x)  # every size-1 dimension, decided at run time
+        axis = [i for i, d in enumerate(shape) if d == 1]
     return b.op("Squeeze", x, b.ints(axis)) if axis else b.op("Identity", x)
 
 
@@ -358,9 +366,8 @@ SLICE = declare("Slice", _slice_kernel, infer=_infer_slice, samples=lambda: [
 @SLICE.def_grad
 def _slice_grad(ctx, dy):
     shape = _shape(ctx.inputs[0])
-    begin = ctx.attrs["begin"]
-    out = _shape(dy)
-    paddings = tuple((b, d - b - s) for b, s, d in zip(begin, out, shape))
+    begin, size = ctx.attrs["begin"], ctx.attrs["size"]
+    paddings = tuple((b, 0 if s == -1 else d - b - s) for b, s, d in zip(begin, size, shape))
     zero = _tensor(np.zeros((), dy.dtype.as_numpy_dtype), dtype=dy.dtype)
     return (execute(PAD, (dy, zero), {"paddings": paddings}),)
 
@@ -444,8 +451,32 @@ PAD = declare("PadV2", _pad_kernel, infer=_infer_pad, samples=lambda: [
 @PAD.def_grad
 def _pad_grad(ctx, dy):
     shape = _shape(ctx.inputs[0])
-    begin = tuple(a for a, _ in ctx.attrs["paddings"])
-    return execute(SLICE, (dy,), {"begin": begin, "size": tuple(shape)}), None
+    pads = ctx.attrs["paddings"]
+    if None in shape:
+        return _crop(dy, pads), None
+    return execute(SLICE, (dy,), {"begin": tuple(a for a, _ in pads),
+                                  "size": tuple(shape)}), None
+
+
+def _ax(x, axis: int, start=None, stop=None):
+    """``x[..., start:stop, ...]`` along ``axis`` (Python slice bounds, negative allowed)."""
+    from tessera._ops.indexing import strided_slice
+
+    rank = x.shape.rank
+    begin, end = [0] * rank, [0] * rank
+    begin_mask = ((1 << rank) - 1) & ~(1 << axis) if start is not None else (1 << rank) - 1
+    end_mask = ((1 << rank) - 1) & ~(1 << axis) if stop is not None else (1 << rank) - 1
+    begin[axis] = start or 0
+    end[axis] = stop or 0
+    return strided_slice(x, begin, end, [1] * rank, begin_mask=begin_mask, end_mask=end_mask)
+
+
+def _crop(x, pads):
+    """Undo padding by ``pads`` without knowing the padded sizes: ``x[a:-c, ...]``."""
+    for axis, (a, c) in enumerate(pads):
+        if a or c:
+            x = _ax(x, axis, a or None, -c if c else None)
+    return x
 
 
 @PAD.def_onnx
@@ -486,6 +517,8 @@ def _mirror_pad_grad(ctx, dy):
     # Fold each padded border back onto the cells it mirrors, one axis at a time.
     shape = _shape(ctx.inputs[0])
     offset = 1 if ctx.attrs["mode"] == "REFLECT" else 0
+    if None in shape:
+        return (_mirror_fold(dy, ctx.attrs["paddings"], offset),)
     zero = _tensor(np.zeros((), dy.dtype.as_numpy_dtype), dtype=dy.dtype)
     rank = len(shape)
     for axis, ((a, c), n) in enumerate(zip(ctx.attrs["paddings"], shape)):
@@ -505,6 +538,30 @@ def _mirror_pad_grad(ctx, dy):
     return (dy,)
 
 
+def _mirror_fold(dy, paddings, offset):
+    """The mirror-pad gradient by slicing from both ends (sizes unknown while tracing)."""
+    for axis, (a, c) in enumerate(paddings):
+        if not (a or c):
+            continue
+        mid = _ax(dy, axis, a or None, -c if c else None)
+        if a:
+            flipped = execute(REVERSE, (_ax(dy, axis, None, a),), {"axis": (axis,)})
+            parts = [_ax(mid, axis, None, offset)] if offset else []
+            parts += [math_ops.add(_ax(mid, axis, offset or None, offset + a), flipped),
+                      _ax(mid, axis, offset + a, None)]
+            mid = array_ops.concat(parts, axis)
+        if c:
+            flipped = execute(REVERSE, (_ax(dy, axis, -c, None),), {"axis": (axis,)})
+            stop = -offset if offset else None
+            parts = [_ax(mid, axis, None, -(c + offset)),
+                     math_ops.add(_ax(mid, axis, -(c + offset), stop), flipped)]
+            if offset:
+                parts.append(_ax(mid, axis, -offset, None))
+            mid = array_ops.concat(parts, axis)
+        dy = mid
+    return dy
+
+
 @MIRROR_PAD.def_onnx
 def _mirror_pad_onnx(b, x, paddings, mode):
     if mode == "REFLECT":
@@ -512,14 +569,14 @@ def _mirror_pad_onnx(b, x, paddings, mode):
         return b.op("Pad", x, b.ints(pads), mode="reflect")
     # SYMMETRIC (edge cells repeated) has no ONNX Pad mode: concatenate reversed borders.
     out = x
-    for axis, ((a, c), n) in enumerate(zip(paddings, b.shapes[x])):
+    for axis, (a, c) in enumerate(paddings):
         parts = []
         if a:
             parts.append(_onnx_reverse(b, b.op("Slice", out, b.ints([0]), b.ints([a]),
                                                 b.ints([axis])), [axis]))
         parts.append(out)
         if c:
-            parts.append(_onnx_reverse(b, b.op("Slice", out, b.ints([n - c]), b.ints([n]),
+            parts.append(_onnx_reverse(b, b.op("Slice", out, b.ints([-c]), b.ints([_INT64_MAX]),
                                                 b.ints([axis])), [axis]))
         if len(parts) > 1:
             out = b.op("Concat", *parts, axis=axis)
@@ -576,6 +633,8 @@ def pad(tensor, paddings, mode="CONSTANT", constant_values=0, name=None):
 
 # ---- split ---------------------------------------------------------------------------------
 def _resolve_sizes(sizes, dim):
+    if len(sizes) > 1 and sizes.count(-1) == len(sizes):  # equal parts of an unknown dim
+        return (dim // len(sizes),) * len(sizes)
     if -1 in sizes:
         rest = dim - sum(s for s in sizes if s != -1)
         sizes = tuple(rest if s == -1 else s for s in sizes)
@@ -622,10 +681,20 @@ def _split_grad(ctx, *dys):
 
 @SPLIT.def_onnx
 def _split_onnx(b, x, sizes, axis):
-    sizes = _resolve_sizes(sizes, b.shapes[x][axis])
-    if len(sizes) == 1:
+    n = len(sizes)
+    if n == 1:
         return (b.op("Identity", x),)
-    return b.op("Split", x, b.ints(sizes), axis=axis, outputs=len(sizes))
+    dim = b.shapes[x][axis]
+    if dim is not None:
+        return b.op("Split", x, b.ints(_resolve_sizes(sizes, dim)), axis=axis, outputs=n)
+    if sizes.count(-1) == n:
+        return b.op("Split", x, axis=axis, num_outputs=n, outputs=n)
+    # One size unknown until run time: slice from the front before it, from the back after.
+    k = sizes.index(-1)
+    bounds = [sum(sizes[:i]) for i in builtins.range(k + 1)]
+    bounds += [-sum(sizes[i:]) for i in builtins.range(k + 1, n)] + [_INT64_MAX]
+    return tuple(b.op("Slice", x, b.ints([bounds[i]]), b.ints([bounds[i + 1]]), b.ints([axis]))
+                 for i in builtins.range(n))
 
 
 def split(value, num_or_size_splits, axis=0, num=None, name="split"):
@@ -747,10 +816,16 @@ def _gather_samples():
 GATHER = declare("GatherV2", _gather_kernel, infer=_infer_gather, samples=_gather_samples)
 
 
-def _batch_coords(nb: int, k: int, indices):
-    """(nb, k, 1) batch coordinates in ``indices``' dtype (for the scatter gradients)."""
-    grid = array_ops.range(nb, dtype=indices.dtype)
-    return array_ops.broadcast_to(array_ops.reshape(grid, [nb, 1, 1]), [nb, k, 1])
+def _batch_coords(nb: int, idx):
+    """Batch coordinates shaped like ``idx`` (nb, k, 1), for the scatter gradients; built by
+    broadcasting so ``k`` may be unknown while tracing."""
+    grid = array_ops.reshape(array_ops.range(nb, dtype=idx.dtype), [nb, 1, 1])
+    return math_ops.add(grid, array_ops.zeros_like(idx))
+
+
+def _count(dims) -> int:
+    """The product of ``dims``, or -1 (for a reshape) when one is unknown."""
+    return -1 if None in dims else _prod(dims)
 
 
 @GATHER.def_grad
@@ -759,20 +834,31 @@ def _gather_grad(ctx, dy):
     # values as IndexedSlices; here it is dense).
     params, indices = ctx.inputs
     axis, b = ctx.attrs["axis"], ctx.attrs["batch_dims"]
+    if b == 0:
+        # Scatter-add into zeros like params (shapes may be unknown while tracing), with the
+        # gathered axis moved to the front.
+        rank, ni = params.shape.rank, indices.shape.rank
+        if axis:
+            perm = [axis] + [i for i in builtins.range(rank) if i != axis]
+            params = array_ops.transpose(params, perm)
+            dy = array_ops.transpose(dy, list(builtins.range(axis, axis + ni))
+                                     + list(builtins.range(axis))
+                                     + list(builtins.range(axis + ni, rank - 1 + ni)))
+        g = execute(TENSOR_SCATTER_ADD, (array_ops.zeros_like(params),
+                                         execute(EXPAND_DIMS, (indices,), {"axis": ni}), dy),
+                    _NOATTRS)
+        if axis:
+            g = array_ops.transpose(g, [int(i) for i in np.argsort(perm)])
+        return g, None
     ps, ish = _shape(params), _shape(indices)
     nb, m, n, rest = _prod(ps[:b]), _prod(ps[b:axis]), ps[axis], _prod(ps[axis + 1:])
-    k = _prod(ish[b:])
+    k = _count(ish[b:])
     d = array_ops.reshape(dy, [nb, m, k, rest])
     if m != 1:
         d = array_ops.transpose(d, [0, 2, 1, 3])
     idx = array_ops.reshape(indices, [nb, k, 1])
-    if b == 0:
-        g = _scatter_nd_raw(array_ops.reshape(idx, [k, 1]),
-                            array_ops.reshape(d, [k, m, rest]), [n, m, rest])
-        g = array_ops.reshape(g, [1, n, m, rest])
-    else:
-        coords = array_ops.concat([_batch_coords(nb, k, indices), idx], axis=2)
-        g = _scatter_nd_raw(coords, d, [nb, n, m, rest])
+    coords = array_ops.concat([_batch_coords(nb, idx), idx], axis=2)
+    g = _scatter_nd_raw(coords, d, [nb, n, m, rest])
     if m != 1:
         g = array_ops.transpose(g, [0, 2, 1, 3])
     return array_ops.reshape(g, ps), None
@@ -891,11 +977,12 @@ def _gather_nd_grad(ctx, dy):
     b = ctx.attrs["batch_dims"]
     ps, ish = _shape(params), _shape(indices)
     if b == 0:
-        return _scatter_nd_raw(indices, dy, ps), None
+        return execute(TENSOR_SCATTER_ADD, (array_ops.zeros_like(params), indices, dy),
+                       _NOATTRS), None
     r = ish[-1]
-    nb, k = _prod(ps[:b]), _prod(ish[b:-1])
-    coords = array_ops.concat([_batch_coords(nb, k, indices),
-                               array_ops.reshape(indices, [nb, k, r])], axis=2)
+    nb, k = _prod(ps[:b]), _count(ish[b:-1])
+    idx = array_ops.reshape(indices, [nb, k, r])
+    coords = array_ops.concat([_batch_coords(nb, idx[:, :, :1]), idx], axis=2)
     g = _scatter_nd_raw(coords, array_ops.reshape(dy, [nb, k] + ps[b + r:]), [nb] + ps[b:])
     return array_ops.reshape(g, ps), None
 
@@ -1102,7 +1189,7 @@ def _tensor_scatter_minmax_grad(ctx, dy):
     out = ctx.outputs[0]
     x_hit = math_ops.cast(math_ops.equal(x, out), dy.dtype)
     u_hit = math_ops.cast(math_ops.equal(updates, gather_nd(out, indices)), dy.dtype)
-    count = math_ops.add(x_hit, _scatter_nd_raw(indices, u_hit, _shape(x)))
+    count = execute(TENSOR_SCATTER_ADD, (x_hit, indices, u_hit), _NOATTRS)
     share = math_ops.realdiv(dy, count)
     return (math_ops.multiply(share, x_hit), None,
             math_ops.multiply(gather_nd(share, indices), u_hit))
@@ -1279,11 +1366,15 @@ def _roll_onnx(b, x, shift, axis):
     out = x
     for a, s in total.items():
         n = shape[a]
-        if not n or s % n == 0:
+        if n is None:  # split point n - s mod n, computed at run time
+            size = b.op("Gather", b.op("Shape", x), b.ints([a]))
+            k = b.op("Sub", size, b.op("Mod", b.ints([s]), size, fmod=0))
+        elif not n or s % n == 0:
             continue
-        k = n - s % n
-        out = b.op("Concat", b.op("Slice", out, b.ints([k]), b.ints([n]), b.ints([a])),
-                   b.op("Slice", out, b.ints([0]), b.ints([k]), b.ints([a])), axis=a)
+        else:
+            k = b.ints([n - s % n])
+        out = b.op("Concat", b.op("Slice", out, k, b.ints([_INT64_MAX]), b.ints([a])),
+                   b.op("Slice", out, b.ints([0]), k, b.ints([a])), axis=a)
     return out if out != x else b.op("Identity", x)
 
 
@@ -1364,8 +1455,8 @@ def _sort_grad(ctx, dy, _):
 @SORT.def_onnx
 def _sort_onnx(b, x, axis, descending):
     n = b.shapes[x][axis]
-    values, idx = b.op("TopK", x, b.ints([n]), axis=axis, largest=int(descending), sorted=1,
-                       outputs=2)
+    k = b.ints([n]) if n is not None else b.op("Gather", b.op("Shape", x), b.ints([axis]))
+    values, idx = b.op("TopK", x, k, axis=axis, largest=int(descending), sorted=1, outputs=2)
     return values, b.op("Cast", idx, to=6)  # int32
 
 
@@ -1587,13 +1678,29 @@ def searchsorted(sorted_sequence, values, side="left", out_type=_dtypes.int32, n
             raise errors.InvalidArgumentError(
                 None, None, "slice index -1 of dimension 0 out of bounds. [Op:StridedSlice] "
                             "name: strided_slice/")
-    vshape, sshape = vals.shape.as_list(), seq.shape.as_list()
-    seq2 = array_ops.reshape(seq, [_prod(sshape[:-1]), sshape[-1]])
-    vals2 = array_ops.reshape(vals, [_prod(vshape[:-1]), vshape[-1]])
-    if seq2.shape[0] != vals2.shape[0]:
+    vshape = vals.shape.as_list()
+    seq2, vals2 = _as_matrix(seq), _as_matrix(vals)
+    rows = seq2.shape[0], vals2.shape[0]
+    if None not in rows and rows[0] != rows[1]:
         raise _invalid("Leading dim_size of both tensors must match.", op.name)
     out = execute(op, (seq2, vals2), {"out_type": out_type})
-    return array_ops.reshape(out, vshape)
+    if len(vshape) == 2:
+        return out
+    if len(vshape) == 1:
+        return execute(SQUEEZE, (out,), {"axis": (0,)})
+    return array_ops.reshape(out, [-1 if d is None else d for d in vshape])
+
+
+def _as_matrix(t):
+    """[..., n] -> [rows, n] (a rank-1 tensor becomes one row)."""
+    shape = t.shape.as_list()
+    if len(shape) == 2:
+        return t
+    if len(shape) == 1:
+        return execute(EXPAND_DIMS, (t,), {"axis": 0})
+    lead = None if None in shape[:-1] else _prod(shape[:-1])
+    return array_ops.reshape(t, [-1 if lead is None else lead, -1 if lead is not None and
+                                 shape[-1] is None else shape[-1]])
 
 
 # ---- reverse_sequence ----------------------------------------------------------------------
@@ -1757,6 +1864,11 @@ not_differentiable(BROADCAST_ARGS)
 @BROADCAST_ARGS.def_onnx
 def _broadcast_args_onnx(b, s0, s1):
     n0, n1 = b.shapes[s0][0], b.shapes[s1][0]
+    if n0 is None or n1 is None:  # lengths unknown: broadcast a scalar to both, read its shape
+        grown = b.op("Expand", b.op("Expand", b.const(np.zeros((), np.uint8)), _cast64(b, s0)),
+                     _cast64(b, s1))
+        out = b.op("Shape", grown)
+        return out if b.dtypes[s0] == np.dtype(np.int64) else b.op("Cast", out, to=6)
     n = max(n0, n1)
 
     def padded(s, k):
@@ -1856,8 +1968,8 @@ def _dynamic_partition_grad(ctx, *dys):
 @DYNAMIC_PARTITION.def_onnx
 def _dynamic_partition_onnx(b, data, partitions, num_partitions):
     prank = len(b.shapes[partitions])
-    rest = list(b.shapes[data][prank:])
-    rows = b.op("Reshape", data, b.ints([-1] + rest))
+    rest = b.op("Slice", b.op("Shape", data), b.ints([prank]), b.ints([_INT64_MAX]))
+    rows = b.op("Reshape", data, b.op("Concat", b.ints([-1]), rest, axis=0))
     flat = b.op("Reshape", partitions, b.ints([-1]))
     return tuple(b.op("Compress", rows, b.op("Equal", flat, b.const(np.array(i, np.int32))),
                       axis=0) for i in builtins.range(num_partitions))
@@ -1930,12 +2042,14 @@ def _dynamic_stitch_grad(ctx, dy):
 @DYNAMIC_STITCH.def_onnx
 def _dynamic_stitch_onnx(b, *args, n):
     indices, data = args[:n], args[n:]
-    rest = list(b.shapes[data[0]][len(b.shapes[indices[0]]):])
+    rest = b.op("Slice", b.op("Shape", data[0]), b.ints([len(b.shapes[indices[0]])]),
+                b.ints([_INT64_MAX]))
+    rows = b.op("Concat", b.ints([-1]), rest, axis=0)
     idx = b.op("Concat", *[b.op("Reshape", _cast64(b, i), b.ints([-1])) for i in indices],
                axis=0)
-    vals = b.op("Concat", *[b.op("Reshape", d, b.ints([-1] + rest)) for d in data], axis=0)
+    vals = b.op("Concat", *[b.op("Reshape", d, rows) for d in data], axis=0)
     size = b.op("Add", b.op("ReduceMax", idx, keepdims=1), b.ints([1]))
-    zeros = b.op("ConstantOfShape", b.op("Concat", size, b.ints(rest), axis=0),
+    zeros = b.op("ConstantOfShape", b.op("Concat", size, rest, axis=0),
                  value=np.zeros(1, b.dtypes[data[0]]))
     return b.op("ScatterND", zeros, b.op("Unsqueeze", idx, b.ints([1])), vals)
 
@@ -2176,21 +2290,25 @@ def repeat(input, repeats, axis=None, name=None):
     if not one and r.shape[0] is not None and dim is not None and r.shape[0] != dim:
         raise ValueError(f"Dimensions {dim} and {r.shape[0]} are not compatible")
     value = _static(r)
-    if one and value is not None and dim is not None:
-        # One count for every slice: tile a new axis, then merge it into ``axis``.
+    merged = x.shape.as_list()
+    if one and value is not None:
         count = int(np.reshape(value, []))
+        merged[axis] = None if dim is None else dim * max(count, 0)
+    if one and value is not None and merged.count(None) <= 1:
+        # One count for every slice: tile a new axis, then merge it into ``axis``.
         tiled = tile(expand_dims(x, axis + 1),
                      [1] * (axis + 1) + [count] + [1] * (rank_ - axis - 1))
-        shape = [-1 if d is None else d for d in x.shape.as_list()]
-        shape[axis] = dim * max(count, 0)
-        return array_ops.reshape(tiled, shape)
+        return array_ops.reshape(tiled, [-1 if d is None else d for d in merged])
     # Per-slice counts (negative counts as 0): output slice j comes from the first slice
     # whose running count total exceeds j.
     from tessera._ops import cumulative_ops
 
     counts = math_ops.maximum(math_ops.cast(r, _dtypes.int32), _tensor(0, dtype=_dtypes.int32))
-    if one:
+    if one and dim is not None:
         counts = array_ops.broadcast_to(array_ops.reshape(counts, [1]), [dim])
+    elif one:  # as many copies of the count as the (run-time) size of ``axis``
+        slots = math_ops.multiply(array_ops.range(array_ops.shape(x)[axis]), 0)
+        counts = gather(array_ops.reshape(counts, [1]), slots)
     ends = cumulative_ops.cumsum(array_ops.reshape(counts, [-1]))
     positions = array_ops.range(reduction_ops.reduce_sum(counts), dtype=_dtypes.int32)
     source = execute(UPPER_BOUND, (array_ops.reshape(ends, [1, -1]),
@@ -2203,7 +2321,7 @@ def sequence_mask(lengths, maxlen=None, dtype=_dtypes.bool, name=None):
     """``tf.sequence_mask``: ``mask[..., j] = j < lengths[...]``."""
     lengths = _tensor(lengths)
     if maxlen is None:
-        top = reduction_ops.reduce_max(lengths) if lengths.shape.num_elements() else _tensor(
+        top = reduction_ops.reduce_max(lengths) if lengths.shape.num_elements() != 0 else _tensor(
             np.zeros((), lengths.dtype.as_numpy_dtype), dtype=lengths.dtype)
         maxlen = math_ops.maximum(_tensor(0, dtype=lengths.dtype), top)
     else:

@@ -106,10 +106,14 @@ not_differentiable(STRING_LOWER, STRING_UPPER)
 
 def _string_normalizer(mode):
     def lowering(b, x, encoding=""):
-        # StringNormalizer works on 1-D (or [1, C]) tensors: flatten, normalize, restore.
+        if encoding:
+            raise NotImplementedError("Unicode case mapping (encoding='utf-8') has no portable "
+                                      "ONNX lowering: StringNormalizer needs an installed locale")
+        # StringNormalizer takes [C] or [1, C]: flatten, normalize, restore. The "C" locale
+        # changes ASCII letters only, as TensorFlow does without an encoding.
         shape = b.shapes[x]
         flat = b.op("Reshape", x, b.const(np.array([-1], np.int64)))
-        out = b.op("StringNormalizer", flat, case_change_action=mode, is_case_sensitive=1)
+        out = b.op("StringNormalizer", flat, case_change_action=mode, locale="C")
         return b.op("Reshape", out, b.const(np.array(shape, np.int64)))
 
     return lowering
@@ -330,7 +334,7 @@ def _segment_join_kernel(inputs, segment_ids, num_segments, separator=b""):
     return out
 
 
-def _segment_join_infer(inputs, segment_ids, num_segments):
+def _segment_join_infer(inputs, segment_ids, num_segments, **attrs):
     return None if inputs is None or segment_ids is None else \
         (None,) + tuple(inputs[len(segment_ids):])
 
@@ -667,7 +671,8 @@ def _string_to_number_kernel(x, out_type=_dtypes.float32):
 STRING_TO_NUMBER = declare(
     "StringToNumber", _string_to_number_kernel, infer=_rules.unary,
     dtype_rule=_rules.from_attr("out_type"), samples=lambda: [
-        Sample((_obj([b"1.5", b"2", b" 3", b"1e3", b"-0x10", b".5"]),), grad=False, onnx=False,
+        Sample((_obj([b"1.5", b"2", b" 3", b"1e3", b"-0x10", b".5"]),),
+               {"out_type": _dtypes.float32}, grad=False, onnx=False,
                expected=np.array([1.5, 2, 3, 1000, -16, 0.5], np.float32)),
         Sample((_obj([[b"12", b"-3"]]),), {"out_type": _dtypes.int32}, grad=False, onnx=False,
                expected=np.array([[12, -3]], np.int32)),
@@ -1299,7 +1304,7 @@ def _decode_one(s: bytes, codec: str, unit: int, errors_mode: str, repl: int,
     else:
         width = np.full(cps.shape, unit)
     width = np.where(bad, cps - 0xDC00, width)
-    offsets = np.concatenate([[0], np.cumsum(width)[:-1]]).astype(np.int64)
+    offsets = (np.cumsum(width) - width).astype(np.int64)
     if bad.any():
         if errors_mode == "strict":
             raise errors.InvalidArgumentError(
