@@ -1060,6 +1060,8 @@ TRACED = {
     "stitch": lambda x: tf.dynamic_stitch([[1], [0]], [x[:1], x[1:]]),
     "histogram": lambda x: tf.histogram_fixed_width(x, [0.0, 6.0], nbins=3),
     "broadcast_shape": lambda x: tf.broadcast_dynamic_shape(tf.shape(x), [1, 3]),
+    "meshgrid": lambda x: tf.meshgrid(x[:, 0], x[0]),
+    "linspace": lambda x: tf.linspace(x[0], x[1], 4),
 }
 
 
@@ -1068,6 +1070,7 @@ def _same(a, b):
     b = b if isinstance(b, list | tuple) else [b]
     assert len(a) == len(b)
     for u, v in zip(a, b):
+        u, v = tf.convert_to_tensor(u), tf.convert_to_tensor(v)
         assert u.dtype == v.dtype
         np.testing.assert_array_equal(u.numpy(), v.numpy())
 

@@ -66,7 +66,10 @@ class StructuredFunction:
         return self._output_spec
 
     def _trace_spec(self):
-        spec = _traced_output_spec(self._fn, self._input_spec)
+        input_spec = self._input_spec
+        if hasattr(input_spec, "_dataset"):  # a lazy stand-in for the input's element_spec
+            input_spec = input_spec._dataset.element_spec
+        spec = _traced_output_spec(self._fn, input_spec)
         if spec is not None:
             return spec
         if self._first_element is None:

@@ -119,9 +119,8 @@ def to_numpy(value, dtype: _dtypes.DType | None = None) -> tuple[np.ndarray, _dt
     if not _python_kind_ok(default, target):
         raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {target.name}")
     try:
-        array = np.asarray(value, dtype=default.as_numpy_dtype)
-        if target is not default:
-            array = array.astype(target.as_numpy_dtype)
+        # Straight to the target: going through the default (float32) would lose precision.
+        array = np.asarray(value, dtype=target.as_numpy_dtype)
     except OverflowError:
         array = np.asarray(value).astype(target.as_numpy_dtype)  # TF wraps ints: 300 -> uint8 44
     if target is _dtypes.bfloat16:

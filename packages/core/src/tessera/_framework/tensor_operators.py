@@ -16,21 +16,28 @@ def install() -> None:
 
     from tessera._framework.convert import convert_to_tensor
 
-    def binary(fn):
-        op = fn  # fn(x, y, name=None) works as a method: no wrapper layer on the hot path
+    _EAGER = type(convert_to_tensor(0))
+
+    def binary(fn, hint_only: bool = False):
+        # TF converts a non-tensor operand with this tensor's dtype, strictly (TypeError
+        # "Cannot convert 1.5 to EagerTensor of dtype int32"); only `x + y` uses it as a hint.
+        def op(self, other):
+            if type(other) is not _EAGER and not isinstance(other, Tensor) and not hint_only \
+                    and not hasattr(other, "_as_tensor"):
+                other = convert_to_tensor(other, dtype=self.dtype)
+            return fn(self, other)
 
         def rop(self, other):
-            # TF converts the Python operand with this tensor's dtype as the hint.
             if not isinstance(other, Tensor):
-                other = convert_to_tensor(other, dtype_hint=self.dtype)
+                other = convert_to_tensor(other, dtype=self.dtype)
             return fn(other, self)
 
-        return op, rop
+        return (fn if hint_only else op), rop
 
     for name, fn in [("add", m.add), ("sub", m.subtract), ("mul", m.multiply),
                      ("truediv", m.truediv), ("floordiv", m.floordiv), ("mod", m.floormod),
                      ("pow", m.pow)]:
-        op, rop = binary(fn)
+        op, rop = binary(fn, hint_only=(name == "add"))
         setattr(Tensor, f"__{name}__", op)
         setattr(Tensor, f"__r{name}__", rop)
 
@@ -73,15 +80,17 @@ def install() -> None:
     Tensor.__neg__ = lambda self: m.negative(self)
     Tensor.__pos__ = lambda self: self
     Tensor.__abs__ = lambda self: m.abs(self)
-    Tensor.__lt__ = lambda self, o: m.less(self, o)
-    Tensor.__le__ = lambda self, o: m.less_equal(self, o)
-    Tensor.__gt__ = lambda self, o: m.greater(self, o)
-    Tensor.__ge__ = lambda self, o: m.greater_equal(self, o)
+    Tensor.__lt__ = binary(m.less)[0]
+    Tensor.__le__ = binary(m.less_equal)[0]
+    Tensor.__gt__ = binary(m.greater)[0]
+    Tensor.__ge__ = binary(m.greater_equal)[0]
 
     def eq(self, other):
         # TF: None compares False; incompatible shapes give a scalar False, not an error.
         if other is None:
             return False
+        if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor"):
+            other = convert_to_tensor(other, dtype=self.dtype)
         try:
             return m.equal(self, other)
         except errors.InvalidArgumentError as e:
@@ -92,6 +101,8 @@ def install() -> None:
     def ne(self, other):
         if other is None:
             return True
+        if not isinstance(other, Tensor) and not hasattr(other, "_as_tensor"):
+            other = convert_to_tensor(other, dtype=self.dtype)
         try:
             return m.not_equal(self, other)
         except errors.InvalidArgumentError as e:

@@ -431,7 +431,7 @@ def convert(fn):
         code = compile(module, filename=filename, mode="exec")
         namespace = dict(target.__globals__)
         namespace["ag__"] = AG
-        exec(code, namespace)  # noqa: S102 - compiling the user's own function, converted
+        exec(code, namespace)
         cells = dict(zip(freevars, target.__closure__ or ()))
         inner = namespace["ag__factory"](*[cells[n].cell_contents if _has(cells[n]) else None
                                            for n in freevars])

@@ -408,12 +408,19 @@ class Function:
             context.graph = saved
         flat = nest.flatten(result)
         outputs = []
-        for x in flat:
-            if isinstance(x, Tensor) or _is_variable(x):
-                t = x._as_tensor() if _is_variable(x) else x
-                if isinstance(t, EagerTensor):
-                    t = graph.const(t)
-                outputs.append(t)
+        from tessera._framework.execute import execute
+        from tessera._ops.array_ops import IDENTITY
+
+        saved = context.graph
+        context.graph = graph
+        try:
+            for x in flat:
+                if isinstance(x, Tensor) or _is_variable(x):
+                    t = x._as_tensor() if _is_variable(x) else x
+                    # Each output through an Identity named Identity, Identity_1, ... as TF.
+                    outputs.append(execute(IDENTITY, (t,), {}))
+        finally:
+            context.graph = saved
         graph.outputs = outputs
         it = iter(outputs)
         graph.structured_outputs = nest.pack_sequence_as(

@@ -1112,6 +1112,68 @@ def in_top_k(targets, predictions, k, name=None):
     return execute(IN_TOP_K, (t, p), {"k": int(k)})
 
 
+def _approx_k(operand, k, reduction_dimension, largest):
+    x = tensor(operand)
+    check_dtype("ApproxTopK", x, frozenset(["float16", "bfloat16", "float32"]))
+    rank = x.shape.rank
+    dim = int(reduction_dimension) % rank if rank else 0
+    a = _array_ops()
+    perm = None
+    if dim != rank - 1:
+        perm = [d for d in builtins.range(rank) if d != dim] + [dim]
+        x = a.transpose(x, perm)
+    src = x if largest else _m.negative(x)
+    values, indices = execute(TOP_K, (src,), {"k": int(k), "sorted": True,
+                                              "index_type": _dtypes.int32})
+    if not largest:
+        values = _m.negative(values)
+    if perm is not None:
+        inverse = [perm.index(d) for d in builtins.range(rank)]
+        values, indices = a.transpose(values, inverse), a.transpose(indices, inverse)
+    return [values, indices]
+
+
+def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """``tf.math.approx_max_k``: on this backend the exact top k along the dimension."""
+    return _approx_k(operand, k, reduction_dimension, True)
+
+
+def approx_min_k(operand, k, reduction_dimension=-1, recall_target=0.95,
+                 reduction_input_size_override=-1, aggregate_to_topk=True, name=None):
+    """``tf.math.approx_min_k``: on this backend the exact bottom k along the dimension."""
+    return _approx_k(operand, k, reduction_dimension, False)
+
+
+def _monotone(x, strict: bool):
+    x = tensor(x)
+    if not (x.dtype.is_integer or x.dtype.is_floating or x.dtype.is_complex):
+        raise TypeError(f"Expected x to be numeric, instead found: {x}")
+    flat = _array_ops().reshape(x, [-1])
+    n = flat.shape.as_list()[0]
+    if n is not None and n < 2:
+        return tensor(True)
+    cmp = _m.less if strict else _m.less_equal
+    return reduce_all(cmp(flat[:-1], flat[1:]))
+
+
+def is_non_decreasing(x, name=None):
+    """``tf.math.is_non_decreasing``: x[i] <= x[i+1] over the flattened tensor."""
+    return _monotone(x, strict=False)
+
+
+def is_strictly_increasing(x, name=None):
+    """``tf.math.is_strictly_increasing``: x[i] < x[i+1] over the flattened tensor."""
+    return _monotone(x, strict=True)
+
+
+def zero_fraction(value, name=None):
+    """``tf.math.zero_fraction``: the fraction of zero elements, as float32."""
+    x = tensor(value)
+    zero = _m.equal(x, _array_ops().zeros_like(x))
+    return _reduction_ops().reduce_mean(_m.cast(zero, _dtypes.float32))
+
+
 # ---- counting ------------------------------------------------------------------------------
 def _bincount_kernel(arr, weights, minlength, maxlength, binary_output, batched):
     arr = arr.astype(np.int64, copy=False)
@@ -1317,7 +1379,8 @@ def _export_all() -> None:
                  "segment_max", "segment_min", "segment_prod", "unsorted_segment_sum",
                  "unsorted_segment_mean", "unsorted_segment_max", "unsorted_segment_min",
                  "unsorted_segment_prod", "unsorted_segment_sqrt_n", "top_k", "in_top_k",
-                 "bincount", "confusion_matrix", "invert_permutation"]
+                 "bincount", "confusion_matrix", "invert_permutation", "approx_max_k",
+                 "approx_min_k", "is_non_decreasing", "is_strictly_increasing", "zero_fraction"]
     g = globals()
     for n in both:
         export(n, g[n])

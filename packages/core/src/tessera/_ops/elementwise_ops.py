@@ -1391,9 +1391,15 @@ def log_sigmoid(x, name=None):
     """``tf.math.log_sigmoid``: -softplus(-x), computed without overflow."""
     x = tensor(x)
     check_dtype("Softplus", x, FLOATS)
-    softplus = _m.add(_m.maximum(_m.negative(x), tensor(0, dtype=x.dtype)),
-                      _m.log1p(_m.exp(_m.negative(_m.abs(x)))))
-    return _m.negative(softplus)
+    # -log1p(exp(-x)) for x >= 0, x - log1p(exp(x)) below: each branch is evaluated on
+    # inputs clamped to its side, so neither overflows and the gradient is sigmoid(-x)
+    zero = _m.zeros_like_(x)
+    pos = _m.greater_equal(x, zero)
+    xp = _m.where_v2(pos, x, zero)
+    xn = _m.where_v2(pos, zero, x)
+    upper = _m.negative(_m.log1p(_m.exp(_m.negative(xp))))
+    lower = _m.subtract(xn, _m.log1p(_m.exp(xn)))
+    return _m.where_v2(pos, upper, lower)
 
 
 # ---- classification and rounding -------------------------------------------------------------

@@ -6,13 +6,15 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
-from tessera._framework.tensor import EagerTensor, Tensor
 from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
+from tessera._framework.tensor import EagerTensor, Tensor
 from tessera._ops import _rules, _samples
 from tessera._ops._args import (
+    COMPLEX,
     FLOATS,
     NUMERIC,
     REAL,
+    SIGNED_INTS,
     check_dtype,
     same_dtype,
     static_shape,
@@ -358,7 +360,8 @@ def _declare_unary(name, kernel, grad=None, onnx=None, low=-2.0, high=2.0,
 
 
 NEG, negative = _declare_unary("Neg", np.negative, lambda c, dy: negative(dy), "Neg",
-                               dtypes=("float32", "float64", "int32", "complex64"))
+                               dtypes=("float32", "float64", "int32", "complex64"),
+                               allowed=FLOATS | SIGNED_INTS | COMPLEX)
 ABS, _abs_real = _declare_unary(
     "Abs", np.abs, lambda c, dy: multiply(dy, sign(c.inputs[0])), "Abs",
     dtypes=("float32", "float64", "int32"))
@@ -367,6 +370,7 @@ def abs(x, name=None):
     x = tensor(x)
     if x._dtype.is_complex:
         return execute(COMPLEX_ABS_OP, (x,), _NOATTRS)
+    check_dtype("Abs", x, FLOATS | SIGNED_INTS)
     return execute(ABS, (x,), _NOATTRS)
 
 
@@ -378,36 +382,36 @@ not_differentiable(COMPLEX_ABS_OP)
 no_onnx_lowering(COMPLEX_ABS_OP, "ONNX has no complex tensors")
 
 SIGN, sign = _declare_unary("Sign", np.sign, lambda c, dy: zeros_like_(dy), "Sign",
-                            dtypes=("float32", "float64", "int32"))
+                            dtypes=("float32", "float64", "int32"), allowed=FLOATS | SIGNED_INTS | COMPLEX)
 SQUARE, square = _declare_unary(
     "Square", np.square, lambda c, dy: multiply(dy, multiply(c.inputs[0], 2.0
                                                              if c.inputs[0].dtype.is_floating
                                                              else 2)),
-    lambda b, x: b.op("Mul", x, x), dtypes=("float32", "float64", "int32"))
+    lambda b, x: b.op("Mul", x, x), dtypes=("float32", "float64", "int32"), allowed=NUMERIC)
 
 
 def _sqrt_grad(c, dy):
     return realdiv(multiply(dy, 0.5), conj(c.outputs[0]))
 
 
-SQRT, sqrt = _declare_unary("Sqrt", np.sqrt, _sqrt_grad, "Sqrt", low=0.5, high=4.0)
+SQRT, sqrt = _declare_unary("Sqrt", np.sqrt, _sqrt_grad, "Sqrt", low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
 RSQRT, rsqrt = _declare_unary(
     "Rsqrt", lambda x: (1.0 / np.sqrt(x)).astype(x.dtype, copy=False),
     lambda c, dy: multiply(dy, multiply(pow_(c.outputs[0], 3.0), -0.5)),
-    lambda b, x: b.op("Reciprocal", b.op("Sqrt", x)), low=0.5, high=4.0)
-EXP, exp = _declare_unary("Exp", np.exp, lambda c, dy: multiply(dy, conj(c.outputs[0])), "Exp")
+    lambda b, x: b.op("Reciprocal", b.op("Sqrt", x)), low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
+EXP, exp = _declare_unary("Exp", np.exp, lambda c, dy: multiply(dy, conj(c.outputs[0])), "Exp", allowed=FLOATS | COMPLEX)
 EXPM1, expm1 = _declare_unary(
     "Expm1", np.expm1, lambda c, dy: multiply(dy, exp(c.inputs[0])),
-    lambda b, x: b.op("Sub", b.op("Exp", x), b.const(np.ones((), b.dtypes[x]))))
+    lambda b, x: b.op("Sub", b.op("Exp", x), b.const(np.ones((), b.dtypes[x]))), allowed=FLOATS | COMPLEX)
 LOG, log = _declare_unary("Log", np.log, lambda c, dy: realdiv(dy, conj(c.inputs[0])), "Log",
-                          low=0.5, high=4.0)
+                          low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
 LOG1P, log1p = _declare_unary(
     "Log1p", np.log1p, lambda c, dy: realdiv(dy, add(c.inputs[0], 1.0)),
     lambda b, x: b.op("Log", b.op("Add", x, b.const(np.ones((), b.dtypes[x])))), low=-0.5,
-    high=3.0)
+    high=3.0, allowed=FLOATS | COMPLEX)
 TANH, tanh = _declare_unary(
     "Tanh", np.tanh,
-    lambda c, dy: multiply(dy, 1.0 - square(c.outputs[0])), "Tanh")
+    lambda c, dy: multiply(dy, 1.0 - square(c.outputs[0])), "Tanh", allowed=FLOATS | COMPLEX)
 
 
 def _sigmoid(x):
@@ -417,10 +421,10 @@ def _sigmoid(x):
 
 SIGMOID, sigmoid = _declare_unary(
     "Sigmoid", _sigmoid,
-    lambda c, dy: multiply(dy, multiply(c.outputs[0], 1.0 - c.outputs[0])), "Sigmoid")
-SIN, sin = _declare_unary("Sin", np.sin, lambda c, dy: multiply(dy, cos(c.inputs[0])), "Sin")
+    lambda c, dy: multiply(dy, multiply(c.outputs[0], 1.0 - c.outputs[0])), "Sigmoid", allowed=FLOATS | COMPLEX)
+SIN, sin = _declare_unary("Sin", np.sin, lambda c, dy: multiply(dy, cos(c.inputs[0])), "Sin", allowed=FLOATS | COMPLEX)
 COS, cos = _declare_unary("Cos", np.cos, lambda c, dy: multiply(dy, negative(sin(c.inputs[0]))),
-                          "Cos")
+                          "Cos", allowed=FLOATS | COMPLEX)
 RECIPROCAL, reciprocal = _declare_unary(
     "Reciprocal", lambda x: (1 / x).astype(x.dtype, copy=False),
     lambda c, dy: multiply(dy, negative(square(c.outputs[0]))), "Reciprocal", low=0.5, high=2.0)
@@ -432,7 +436,7 @@ CEIL, ceil = _declare_unary("Ceil", np.ceil, lambda c, dy: zeros_like_(dy), "Cei
 ROUND, round = _declare_unary(
     "Round", np.round, lambda c, dy: zeros_like_(dy), "Round", low=0.1, high=0.4,
     extra=[Sample((np.array([0.5, 1.5, 2.5, -0.5, -1.5], np.float32),), grad=False,
-                  expected=np.array([0, 2, 2, -0, -2], np.float32))])
+                  expected=np.array([0, 2, 2, -0, -2], np.float32))], allowed=FLOATS | SIGNED_INTS)
 
 
 def _conj_kernel(x):

@@ -2071,10 +2071,10 @@ def dynamic_stitch(indices, data, name=None):
     i0, d0 = idx[0].shape.as_list(), vals[0].shape.as_list()
     for k, (i, d) in enumerate(zip(idx, vals)):
         ish, dsh = i.shape.as_list(), d.shape.as_list()
-        if dsh[:len(ish)] != ish:
+        if not _compatible(dsh[:len(ish)], ish):
             raise _invalid(f"data[{k}].shape = {_fmt(dsh)} does not start with indices[{k}].shape"
                            f" = {_fmt(ish)}", op, None)
-        if k and dsh[len(ish):] != d0[len(i0):]:
+        if k and not _compatible(dsh[len(ish):], d0[len(i0):]):
             raise _invalid(f"Need data[0].shape[{len(i0)}:] = data[{k}].shape[{len(ish)}:], got "
                            f"data[0].shape = {_fmt(d0)}, data[{k}].shape = {_fmt(dsh)}, "
                            f"indices[0].shape = {_fmt(i0)}, indices[{k}].shape = {_fmt(ish)}",
@@ -2223,12 +2223,18 @@ def meshgrid(*args, **kwargs):
         shape = list(ones_shape)
         shape[i] = -1
         out.append(array_ops.reshape(x, shape))
-    sizes = [_prod(x.shape.as_list()) for x in xs]
+    sizes = [None if None in x.shape.as_list() else _prod(x.shape.as_list()) for x in xs]
     if indexing == "xy" and ndim > 1:
         out[0] = array_ops.reshape(out[0], [1, -1] + [1] * (ndim - 2))
         out[1] = array_ops.reshape(out[1], [-1, 1] + [1] * (ndim - 2))
         sizes[0], sizes[1] = sizes[1], sizes[0]
-    ones = array_ops.ones(sizes, xs[0].dtype)
+    if None in sizes:  # sizes known only at run time: broadcast ones of every input
+        ones = None
+        for x in out:
+            one = math_ops.cast(array_ops.ones_like(x), xs[0].dtype)
+            ones = one if ones is None else math_ops.multiply(ones, one)
+    else:
+        ones = array_ops.ones(sizes, xs[0].dtype)
     return [math_ops.multiply(x, ones) for x in out]
 
 
