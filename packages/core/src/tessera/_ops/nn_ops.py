@@ -1296,8 +1296,9 @@ def _export_all() -> None:
                "weighted_cross_entropy_with_logits", "log_poisson_loss", "embedding_lookup",
                "local_response_normalization", "lrn", "compute_average_loss",
                "scale_regularization_loss"]
-    nn_and_math = ["softplus", "softsign", "softmax", "log_softmax", "l2_normalize",
-                   "zero_fraction"]
+    nn_and_math = ["softplus", "softsign", "softmax", "log_softmax", "l2_normalize"]
+    # tf.math.zero_fraction is exported by cumulative_ops; tf.nn.zero_fraction is this one.
+    export("nn.zero_fraction", zero_fraction)
     for n in nn_only:
         export(f"nn.{n}", g[n])
     for n in nn_and_math:
