@@ -351,7 +351,7 @@ def test_clip_by_global_norm():
 
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.floats(-100, 100, width=32), min_size=1, max_size=8),
-       st.floats(0.1, 50.0, width=32))
+       st.floats(0.125, 50.0, width=32))
 def test_clip_by_norm_bounds_the_norm(values, clip):
     x = np.array(values, np.float32)
     out = tf.clip_by_norm(tf.constant(x), clip).numpy()

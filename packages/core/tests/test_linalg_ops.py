@@ -114,7 +114,7 @@ def test_qr_svd_eig_values():
 
 def test_complex_svd_and_eigh_dtypes():
     c = tf.constant(np.array([[2, 1j], [-1j, 3]], np.complex64))
-    s, u, v = tf.linalg.svd(c)
+    s, u, _v = tf.linalg.svd(c)
     assert s.dtype == tf.float32 and u.dtype == tf.complex64
     close(s, [3.6180344, 1.3819661])
     e = tf.linalg.eigvalsh(c)
@@ -596,12 +596,12 @@ def test_gradient_not_implemented_cases():
     x = tf.constant(np.random.RandomState(0).rand(5, 3))
     with tf.GradientTape() as t:
         t.watch(x)
-        q, r = tf.linalg.qr(x, full_matrices=True)
+        q, _r = tf.linalg.qr(x, full_matrices=True)
     with pytest.raises(NotImplementedError, match="QrGrad not implemented when nrows > ncols"):
         t.gradient(q, x)
     with tf.GradientTape() as t:
         t.watch(x)
-        s, u, v = tf.linalg.svd(x, full_matrices=True)
+        _s, u, _v = tf.linalg.svd(x, full_matrices=True)
     with pytest.raises(NotImplementedError, match=r"abs\(m - n\) > 1"):
         t.gradient(u, x)
 

@@ -215,7 +215,7 @@ def test_unicode_decode_and_encode():
     r = S.unicode_decode(["héllo", b"a\xffb", ""], "UTF-8")
     assert repr(r) == "<tf.RaggedTensor [[104, 233, 108, 108, 111], [97, 65533, 98], []]>"
     assert r.dtype is tf.int32
-    cps, offs = S.unicode_decode_with_offsets(["héllo", b"a\xffb"], "UTF-8")
+    _cps, offs = S.unicode_decode_with_offsets(["héllo", b"a\xffb"], "UTF-8")
     assert offs.to_list() == [[0, 1, 3, 4, 5], [0, 1, 2]] and offs.dtype is tf.int64
     assert _list(S.unicode_decode(b"a\xffb", "UTF-8", errors="ignore")) == [97, 98]
     with pytest.raises(IAE, match="Invalid formatting on input string"):

@@ -66,7 +66,7 @@ del _tensor_operators
 
 # Namespaces that are modules of their own (tessera/math.py, ...), imported lazily by
 # __getattr__ below on first use, as `tf.math`.
-_NAMESPACES = ("train", "onnx", "math", "linalg", "bitwise", "nn", "random", "image", "signal", "strings",
+_NAMESPACES = ("train", "onnx", "saved_model", "math", "linalg", "bitwise", "nn", "random", "image", "signal", "strings",
                "debugging", "config", "autodiff", "autograph", "experimental")
 
 

@@ -85,8 +85,16 @@ def plugins() -> None:
     typer.echo(_table(rows, ["name", "distribution", "version", "module", "status"]))
 
 
+def _add_builtin_groups() -> None:
+    from tessera._cli.saved_model import app as saved_model_app
+
+    if not any(g.name == "saved-model" for g in app.registered_groups):
+        app.add_typer(saved_model_app, name="saved-model")
+
+
 def build_app() -> typer.Typer:
     """The app with every plugin's subcommands added; a failing plugin is reported, skipped."""
+    _add_builtin_groups()
     pm = manager.get_plugin_manager()
     for impl in pm.hook.tessera_add_commands.get_hookimpls():
         try:

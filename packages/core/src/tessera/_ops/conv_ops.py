@@ -168,9 +168,19 @@ def _conv_forward(x, w, spec):
     og = o // groups
     if cg == 1:  # depthwise: accumulate the taps elementwise, no GEMM
         wk = w.reshape(k, c, og)
-        y = np.zeros((n, *spec.outs, c, og), dt)
+        if og == 1:
+            wk = wk[..., 0]
+        y = tmp = None
         for t, offset in enumerate(taps):
-            y += xp[_window(offset, spec.strides, spec.dilations, spec.outs)][..., None] * wk[t]
+            v = xp[_window(offset, spec.strides, spec.dilations, spec.outs)]
+            if og > 1:
+                v = v[..., None]
+            if y is None:
+                y = v * wk[t]
+                tmp = np.empty_like(y)
+            else:
+                np.multiply(v, wk[t], out=tmp)
+                y += tmp
         return y.reshape(n, *spec.outs, o)
     cols = _im2col(xp, kernel, spec).reshape(m, k, groups, cg)
     cols = cols.transpose(2, 0, 1, 3).reshape(groups, m, k * cg)

@@ -943,6 +943,7 @@ def unsorted_segment_sqrt_n(data, segment_ids, num_segments, name=None):
 
 # ---- top-k -----------------------------------------------------------------------------------
 TopKV2 = namedtuple("TopKV2", ["values", "indices"])
+ApproxTopK = namedtuple("ApproxTopK", ["values", "indices"])
 
 
 def _descending_order(x):
@@ -1130,7 +1131,7 @@ def _approx_k(operand, k, reduction_dimension, largest):
     if perm is not None:
         inverse = [perm.index(d) for d in builtins.range(rank)]
         values, indices = a.transpose(values, inverse), a.transpose(indices, inverse)
-    return [values, indices]
+    return ApproxTopK(values, indices)
 
 
 def approx_max_k(operand, k, reduction_dimension=-1, recall_target=0.95,

@@ -721,7 +721,8 @@ def clip_by_global_norm(t_list, clip_norm, use_norm=None, name=None):
         clip_norm, dtype=use_norm.dtype)
     scale_for_finite = math_ops.multiply(
         clip, math_ops.minimum(math_ops.truediv(one, use_norm), math_ops.truediv(one, clip)))
-    scale = math_ops.add(scale_for_finite, math_ops.subtract(use_norm, use_norm))
+    with np.errstate(invalid="ignore"):  # inf - inf: NaN on purpose
+        scale = math_ops.add(scale_for_finite, math_ops.subtract(use_norm, use_norm))
     out = []
     for v in t_list:
         if v is None:

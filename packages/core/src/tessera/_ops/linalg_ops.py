@@ -75,18 +75,24 @@ def _matrix(op_name: str, x, names=_DFH, square: bool = True, what: str = "Input
     return x
 
 
+def _is_half(dt) -> bool:
+    return dt == np.float16 or dt.name == "bfloat16"
+
+
 def _upcast(fn):
-    """Run a LAPACK-backed kernel on float16 inputs in float32 (NumPy has no half LAPACK)."""
+    """Run a kernel on float16/bfloat16 inputs in float32 (NumPy's LAPACK and einsum have no
+    half precision), casting floating outputs back."""
 
     @functools.wraps(fn)
     def kernel(*arrays, **attrs):
-        if any(a.dtype == np.float16 for a in arrays):
-            arrays = [a.astype(np.float32) if a.dtype == np.float16 else a for a in arrays]
-            out = fn(*arrays, **attrs)
-            if isinstance(out, tuple):
-                return tuple(o.astype(np.float16) if o.dtype == np.float32 else o for o in out)
-            return out.astype(np.float16)
-        return fn(*arrays, **attrs)
+        half = next((a.dtype for a in arrays if _is_half(a.dtype)), None)
+        if half is None:
+            return fn(*arrays, **attrs)
+        arrays = [a.astype(np.float32) if _is_half(a.dtype) else a for a in arrays]
+        out = fn(*arrays, **attrs)
+        if isinstance(out, tuple):
+            return tuple(o.astype(half) if o.dtype == np.float32 else o for o in out)
+        return out.astype(half)
 
     return kernel
 
@@ -386,11 +392,9 @@ def _right_solve_upper(y, r):
     return _H(triangular_solve(r, _H(y), lower=False))
 
 
-def _slice_last(x, start, stop, axis=-1):
-    """x[..., start:stop] on ``axis`` -1 or -2."""
-    if axis == -1:
-        return x[..., start:stop]
-    return x[..., start:stop, :]
+def _slice_last(x, start, stop):
+    """x[..., start:stop]."""
+    return x[..., start:stop]
 
 
 # ---- inverse / determinants ------------------------------------------------------------------
@@ -781,14 +785,9 @@ def _svd_grad(ctx, ds, du, dv):
             f"svd gradient is not implemented for abs(m - n) > 1 when full_matrices is True. "
             f"Received: m={n} and n={m} from op input={a} with shape={a.shape}.")
     if m >= n:
-        if full and m > n:
-            v_, dv_ = v, dv
-            return (_svd_grad_tall(s, u, v_, ds, du, dv_, True),)
-        return (_svd_grad_tall(s, u, v, ds, du, dv, False),)
+        return (_svd_grad_tall(s, u, v, ds, du, dv, full and m > n),)
     # Wide: A^H = V diag(s) U^H is tall.
-    if full:
-        return (_H(_svd_grad_tall(s, v, u, ds, dv, du, True)),)
-    return (_H(_svd_grad_tall(s, v, u, ds, dv, du, False)),)
+    return (_H(_svd_grad_tall(s, v, u, ds, dv, du, full)),)
 
 
 no_onnx_lowering(SVD, "ONNX has no singular value decomposition")
@@ -1851,6 +1850,7 @@ def _parse_equation(equation: str, n_inputs: int):
     return ins, rhs
 
 
+@_upcast
 def _einsum_kernel(*xs, equation):
     big = sum(x.size for x in xs) > 4096 and len(xs) >= 2
     return np.asarray(np.einsum(equation, *xs, optimize=big), dtype=xs[0].dtype)
@@ -1924,6 +1924,8 @@ EINSUM = declare("Einsum", _einsum_kernel, infer=_einsum_rule, samples=lambda: [
            {"equation": "i,i->"}, name="complex"),
     Sample((_rand((2, 2), "int32"), _rand((2, 2), "int32")),
            {"equation": "ij,jk->ik"}, grad=False),
+    Sample((_rand((2, 3), "float16"), _rand((3, 2), "float16")), {"equation": "ij,jk->ik"},
+           grad=False, rtol=1e-2, atol=1e-2, name="half"),
     Sample((np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)),
            {"equation": "ij,jk->ik"},
            expected=np.array([[20.0, 23, 26, 29], [56, 68, 80, 92]])),
@@ -2306,7 +2308,7 @@ def global_norm(t_list, name=None):
 
 
 # ---- pseudo-inverse and rank -----------------------------------------------------------------
-def _float_like(x, op):
+def _float_like(x):
     if not x.dtype.is_floating:
         raise TypeError(f"Input `a` must have `float`-like `dtype` (saw {x.dtype.name}).")
 
@@ -2316,7 +2318,7 @@ def pinv(a, rcond=None, validate_args=False, name=None):
     from tessera._ops import array_ops, math_ops, reduction_ops
 
     x = tensor(a)
-    _float_like(x, "pinv")
+    _float_like(x)
     shape = _shape(x)
     m, n = shape[-2:]
     if min(m, n) == 0:
@@ -2336,7 +2338,7 @@ def matrix_rank(a, tol=None, validate_args=False, name=None):
     from tessera._ops import array_ops, math_ops, reduction_ops
 
     x = tensor(a)
-    _float_like(x, "matrix_rank")
+    _float_like(x)
     shape = _shape(x)
     m, n = shape[-2:]
     if min(m, n) == 0:

@@ -830,13 +830,13 @@ def _count(dims) -> int:
 
 @GATHER.def_grad
 def _gather_grad(ctx, dy):
-    # Scatter-add ``dy`` back into a zero tensor shaped like params (TF returns the same
-    # values as IndexedSlices; here it is dense).
+    # Scatter-add ``dy`` into zeros shaped like params (TF returns the same values as
+    # IndexedSlices; here the gradient is dense).
     params, indices = ctx.inputs
     axis, b = ctx.attrs["axis"], ctx.attrs["batch_dims"]
     if b == 0:
-        # Scatter-add into zeros like params (shapes may be unknown while tracing), with the
-        # gathered axis moved to the front.
+        # zeros_like keeps run-time shapes (unknown while tracing); the gathered axis goes
+        # to the front so each index addresses one slice.
         rank, ni = params.shape.rank, indices.shape.rank
         if axis:
             perm = [axis] + [i for i in builtins.range(rank) if i != axis]

@@ -1,0 +1,1 @@
+"""SavedModel: save and load objects with their traced functions, without their code."""
