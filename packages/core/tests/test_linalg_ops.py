@@ -200,6 +200,9 @@ def test_einsum():
     close(tf.einsum("ij,jk", a, b), expected)          # implicit output
     close(tf.einsum("ij, jk -> ik", a, b), expected)   # spaces
     close(tf.einsum("ba", a), np.transpose(np.asarray(a)))
+    # Implicit mode keeps "..." only when a single input has it, as TF.
+    assert tf.einsum("...ji", tf.ones((2, 3, 4))).shape == (2, 4, 3)
+    assert tf.einsum("...ij,jk", tf.ones((2, 3, 4)), tf.ones((4, 5))).shape == (2, 3, 5)
     assert float(tf.einsum("ii", tf.eye(3))) == 3.0
     close(tf.einsum("ii->i", tf.eye(3)), [1.0, 1.0, 1.0])
     assert tf.einsum("...ij,...jk->...ik", tf.ones((2, 1, 2, 3)), tf.ones((5, 3, 4))).shape == (

@@ -84,6 +84,13 @@ def _from_numpy(array: np.ndarray, dtype: _dtypes.DType | None) -> tuple[np.ndar
     return out, dtype
 
 
+def _is_empty(value) -> bool:
+    """A (nested) list with no scalar in it, like [] or [[], []]."""
+    if isinstance(value, list | tuple):
+        return all(_is_empty(v) for v in value)
+    return False
+
+
 def _python_kind_ok(default: _dtypes.DType, target: _dtypes.DType) -> bool:
     """Whether Python values that would default to ``default`` may become ``target``."""
     if default is target:
@@ -111,6 +118,9 @@ def to_numpy(value, dtype: _dtypes.DType | None = None) -> tuple[np.ndarray, _dt
     if hasattr(value, "__array__") and not isinstance(value, list | tuple):
         return _from_numpy(np.asarray(value), dtype)
     default = _dtypes._default_dtype_for_python_value(value)  # validates, raises like TF
+    if dtype is not None and _is_empty(value):
+        return np.zeros(np.shape(value), dtype=object if dtype is _dtypes.string else
+                        dtype.as_numpy_dtype), dtype  # [] has no kind: any dtype will do
     if default is _dtypes.string:
         if dtype is not None and dtype is not _dtypes.string:
             raise TypeError(f"Cannot convert {value!r} to EagerTensor of dtype {dtype.name}")

@@ -541,6 +541,10 @@ def where(condition, x=None, y=None, name=None):
 def _range_kernel(start, limit, delta):
     if delta == 0:
         raise ValueError("Requires delta != 0: 0")
+    if delta > 0 and start > limit:
+        raise ValueError(f"Requires start <= limit when delta > 0: {start}/{limit}")
+    if delta < 0 and start < limit:
+        raise ValueError(f"Requires start >= limit when delta < 0: {start}/{limit}")
     return np.arange(start, limit, delta, dtype=np.result_type(start, limit, delta))
 
 

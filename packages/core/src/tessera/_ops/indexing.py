@@ -244,9 +244,9 @@ def _symbolic_scalar(key) -> bool:
 def getitem(self, key):
     """``tensor[key]``."""
     if isinstance(key, Tensor) and key.dtype.name == "bool":
-        from tessera._ops import array_ops
+        from tessera._ops import shape_ops
 
-        return array_ops.boolean_mask(self, key)
+        return shape_ops.boolean_mask(self, key)
     if isinstance(key, list | np.ndarray) or (isinstance(key, Tensor) and key.shape.rank):
         raise TypeError(f"Only integers, slices (`:`), ellipsis (`...`), tf.newaxis (`None`) and "
                         f"scalar tf.int32/tf.int64 tensors are valid indices, got {key!r}")

@@ -1836,7 +1836,9 @@ def _parse_equation(equation: str, n_inputs: int):
         for part in ins:
             for c in part.replace("...", ""):
                 counts[c] = counts.get(c, 0) + 1
-        rhs = "".join(sorted(c for c, n in counts.items() if n == 1))
+        # TF counts "..." like a label: kept (in front) only when one input has it.
+        rhs = ("..." if sum("..." in p for p in ins) == 1 else "") + "".join(
+            sorted(c for c, n in counts.items() if n == 1))
     seen = set()
     in_labels = set("".join(ins).replace("...", ""))
     for c in rhs.replace("...", ""):
