@@ -7,7 +7,8 @@ padding, dtype handling). Goal (issue 3): conv2d on batch 8, 32x32x64 -> 64 filt
 within 1.2x of the raw NumPy/BLAS time. TensorFlow (when importable) runs its own kernels
 (oneDNN/Eigen), so its column shows what a tuned C++ library does on this machine.
 
-Each figure is the median (and min) wall time over ``--runs`` calls after a warm-up call.
+Each figure is the median (and min) wall time over ``--runs`` calls after a warm-up call;
+the contenders are called in turn every round, so machine load hits them alike.
 """
 
 from __future__ import annotations
@@ -25,13 +26,17 @@ sys.path.insert(0, os.path.dirname(__file__))
 from _timing import importable, table
 
 
-def _times(fn, runs: int) -> list[float]:
-    fn()  # warm-up (imports, plugin loading, first-touch allocations)
-    out = []
-    for _ in range(runs):
-        start = time.perf_counter()
+def _interleaved(fns, runs: int) -> list[list[float]]:
+    """Wall times of each function, called in turn every round, so a busy machine slows all
+    of them alike (a warm-up call each first: imports, plugins, first-touch allocations)."""
+    for fn in fns:
         fn()
-        out.append(time.perf_counter() - start)
+    out = [[] for _ in fns]
+    for _ in range(runs):
+        for times, fn in zip(out, fns):
+            start = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - start)
     return out
 
 
@@ -54,13 +59,15 @@ def np_conv2d_same(x, w):
 
 
 def np_conv2d_grads(x, w, dy):
-    """Input and filter gradients of the SAME conv: col2im of dy @ W^T, and cols^T @ dy."""
+    """Forward pass, then the input and filter gradients of the SAME conv (what a tape step
+    does): cols @ W, col2im of dy @ W^T, and cols^T @ dy, sharing one im2col."""
     kh, kw, c, o = w.shape
     n, h, wd, _ = x.shape
     ph, pw = (kh - 1) // 2, (kw - 1) // 2
     xp = np.pad(x, ((0, 0), (ph, kh - 1 - ph), (pw, kw - 1 - pw), (0, 0)))
     v = sliding_window_view(xp, (kh, kw), axis=(1, 2))
     cols = np.ascontiguousarray(v.transpose(0, 1, 2, 4, 5, 3)).reshape(n * h * wd, kh * kw * c)
+    y = np.matmul(cols, w.reshape(kh * kw * c, o)).reshape(n, h, wd, o)
     dyf = dy.reshape(n * h * wd, o)
     dw = np.matmul(cols.T, dyf).reshape(w.shape)
     dcols = np.matmul(dyf, w.reshape(kh * kw * c, o).T).reshape(n, h, wd, kh, kw, c)
@@ -68,7 +75,7 @@ def np_conv2d_grads(x, w, dy):
     for i in range(kh):
         for j in range(kw):
             dxp[:, i:i + h, j:j + wd, :] += dcols[:, :, :, i, j, :]
-    return dxp[:, ph:ph + h, pw:pw + wd, :], dw
+    return y, dxp[:, ph:ph + h, pw:pw + wd, :], dw
 
 
 def np_max_pool_2x2(x):
@@ -111,7 +118,7 @@ def main() -> None:
     cases = [
         ("conv2d 8x32x32x64 -> 64, 3x3 SAME", lambda: ts.nn.conv2d(xt, wt, 1, "SAME"),
          lambda: np_conv2d_same(x, w), None),
-        ("conv2d input+filter gradients", ts_grads, lambda: np_conv2d_grads(x, w, dy), None),
+        ("conv2d forward + input/filter grads", ts_grads, lambda: np_conv2d_grads(x, w, dy), None),
         ("depthwise_conv2d 3x3 SAME", lambda: ts.nn.depthwise_conv2d(xt, wdt, [1, 1, 1, 1],
                                                                      "SAME"),
          lambda: np_depthwise_same(x, wd), None),
@@ -141,9 +148,9 @@ def main() -> None:
 
     rows, goal = [], None
     for label, ts_fn, np_fn, tf_fn in cases:
-        t_ts = _times(ts_fn, args.runs)
-        t_np = _times(np_fn, args.runs)
-        t_tf = _times(tf_fn, args.runs) if tf_fn is not None else None
+        fns = [ts_fn, np_fn] + ([tf_fn] if tf_fn is not None else [])
+        t_ts, t_np, *rest = _interleaved(fns, args.runs)
+        t_tf = rest[0] if rest else None
         ratio = statistics.median(t_ts) / statistics.median(t_np)
         rows.append([label, _fmt(t_ts), _fmt(t_np), f"{ratio:.2f}x",
                      _fmt(t_tf) if have_tf else "not installed"])

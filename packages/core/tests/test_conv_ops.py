@@ -348,18 +348,21 @@ def test_conv2d_matches_direct_convolution(h, w_, kh, kw, sh, sw, dh, dw, paddin
                                atol=1e-10)
 
 
-@settings(max_examples=30, deadline=None)
-@given(h=st.integers(2, 7), k=st.integers(1, 3), s=st.integers(1, 3),
-       padding=st.sampled_from(["SAME", "VALID"]), seed=st.integers(0, 99))
-def test_conv2d_transpose_is_the_adjoint_of_conv2d(h, k, s, padding, seed):
+@settings(max_examples=40, deadline=None)
+@given(h=st.integers(2, 7), k=st.integers(1, 3), s=st.integers(1, 3), d=st.integers(1, 2),
+       padding=st.sampled_from(["SAME", "VALID", "EXPLICIT"]), seed=st.integers(0, 99))
+def test_conv2d_transpose_is_the_adjoint_of_conv2d(h, k, s, d, padding, seed):
     rng = np.random.RandomState(seed)
     x = rng.randn(2, h, h + 1, 3)
     w = rng.randn(k, k, 3, 4)
-    y = tf.nn.conv2d(x, w, s, padding)
+    if padding == "EXPLICIT":  # paddings up to beyond the window
+        padding = [[0, 0], [seed % 5, seed % 3], [seed % 2, seed % 4], [0, 0]]
+    y = tf.nn.conv2d(x, w, s, padding, dilations=d if s == 1 else 1)
     if 0 in y.shape.as_list():
         return
     v = rng.randn(*y.shape.as_list())
-    xt = tf.nn.conv2d_transpose(v, w, list(x.shape), s, padding).numpy()
+    xt = tf.nn.conv2d_transpose(v, w, list(x.shape), s, padding,
+                                dilations=d if s == 1 else 1).numpy()
     np.testing.assert_allclose(np.sum(y.numpy() * v), np.sum(x * xt), rtol=1e-9)
 
 

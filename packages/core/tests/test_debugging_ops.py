@@ -359,3 +359,26 @@ def test_clip_by_norm_bounds_the_norm(values, clip):
     assert np.linalg.norm(out.astype(np.float64)) <= max(clip, 0) * (1 + 1e-5) + 1e-6
     if norm <= clip:
         np.testing.assert_allclose(out, x, rtol=1e-5, atol=1e-6)
+
+
+# ---- inside tf.function: the stateful PrintV2 / Assert ops run when the graph runs ------------
+def test_print_and_asserts_in_tf_function(capsys):
+    @tf.function
+    def f(x):
+        tf.print("x is", x, output_stream=sys.stdout)
+        tf.debugging.assert_less(x, 10.0, message="too big")
+        tf.debugging.assert_near(x, x)
+        tf.debugging.assert_positive(x)
+        y = tf.debugging.check_numerics(x * 2.0, "bad")
+        return tf.clip_by_norm(y, 1.0)
+
+    np.testing.assert_allclose(f(tf.constant([1.0, 2.0])).numpy(), [0.4472136, 0.8944272],
+                               rtol=1e-6)
+    f(tf.constant([3.0, 2.0]))
+    assert capsys.readouterr().out == "x is [1 2]\nx is [3 2]\n"
+    msg = _raises(IAE, f, tf.constant([30.0, 2.0]))
+    assert msg.startswith("assertion failed: [too big] [Condition x < y did not hold "
+                          "element-wise:]")
+    assert "[30 2]" in msg
+    g = tf.function(lambda x: tf.debugging.check_numerics(x, "bad"))
+    assert "bad : Tensor had NaN values" in _raises(IAE, g, tf.constant([np.nan, 1.0]))

@@ -14,21 +14,21 @@ from tessera._autodiff.tape import GradientTape, UnconnectedGradients
 from tessera._framework import nest
 from tessera._framework import tensor_operators as _tensor_operators
 from tessera._framework.context import executing_eagerly
+from tessera._framework.convert import constant, convert_to_tensor, is_tensor
 from tessera._framework.device import device
-from tessera._graph import control_flow as _control_flow
-from tessera._graph.function import function
 from tessera._framework.module import Module
 from tessera._framework.name_scope import name_scope
+from tessera._framework.tensor import Tensor
+from tessera._framework.tensor_shape import TensorShape
+from tessera._framework.tensor_spec import TensorSpec
 from tessera._framework.variable import (
     Variable,
     VariableAggregation,
     VariableSynchronization,
 )
 from tessera._framework.variable import _install_operators as _install_variable_operators
-from tessera._framework.convert import constant, convert_to_tensor, is_tensor
-from tessera._framework.tensor import Tensor
-from tessera._framework.tensor_shape import TensorShape
-from tessera._framework.tensor_spec import TensorSpec
+from tessera._graph import control_flow as _control_flow
+from tessera._graph.function import function
 from tessera.dtypes import (
     DType,
     as_dtype,
@@ -66,7 +66,7 @@ del _tensor_operators
 
 # Namespaces that are modules of their own (tessera/math.py, ...), imported lazily by
 # __getattr__ below on first use, as `tf.math`.
-_NAMESPACES = ("train", "onnx", "saved_model", "math", "linalg", "bitwise", "nn", "random", "image", "signal", "strings",
+_NAMESPACES = ("train", "onnx", "data", "io", "sparse", "saved_model", "ragged", "math", "linalg", "bitwise", "nn", "random", "image", "signal", "strings",
                "debugging", "config", "autodiff", "autograph", "experimental")
 
 

@@ -79,9 +79,13 @@ def export(obj, path, input_signature=None, output_names=None, opset=None):
 
 
 def load(path):
-    """Load an ONNX model as a callable running it with Tessera ops (the ONNX importer)."""
-    raise NotImplementedError("tessera.onnx.load (the ONNX importer) is not implemented yet; "
-                              "run exported models with onnxruntime.InferenceSession meanwhile")
+    """Load an ONNX model (a path, or an ``onnx.ModelProto``) as a ``tf.Module`` that runs it
+    with Tessera ops: call it with the model's inputs; its floating-point initializers are
+    ``tf.Variable``s, so gradients flow. Nothing in the file is executed as code."""
+    _import_onnx()
+    from tessera._onnx.importer import load as _load
+
+    return _load(path)
 
 
 _ = nest  # nested signatures arrive with SavedModel export

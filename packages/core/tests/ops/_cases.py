@@ -6,6 +6,7 @@ import numpy as np
 
 import tessera  # noqa: F401 - declares every op
 from tessera._framework.op import CORE_OPS, NotDifferentiable
+from tessera._ops import _samples
 
 
 def _is_elementwise(op) -> bool:
@@ -21,7 +22,9 @@ def cases(kind: str):
     for op in CORE_OPS.values():
         if op.samples is None:
             continue
-        for i, s in enumerate(op.samples()):
+        with _samples.seeded(op.name):
+            samples = op.samples()
+        for i, s in enumerate(samples):
             if kind in ("grad", "grad2") and not (s.grad and callable(op.grad)
                                                   and op.grad is not NotDifferentiable):
                 continue

@@ -174,7 +174,7 @@ class Checkpoint:
     """``tf.train.Checkpoint(**trackables)``."""
 
     def __init__(self, root=None, **kwargs) -> None:
-        for name, value in kwargs.items():
+        for value in kwargs.values():
             if not graph.is_trackable(value):
                 raise ValueError(f"`Checkpoint` was expecting a trackable object (an object "
                                  f"derived from `Trackable`), got {value}. If you believe this "

@@ -26,8 +26,9 @@ def _make_table() -> list[int]:
 
 
 _TABLE = _make_table()
-_NP_TABLE = np.array(_TABLE, dtype=np.uint32)
-_SMALL = 512  # below this many bytes the plain loop is faster than NumPy's setup
+_NP_TABLE = np.array(_TABLE, dtype=np.int64)
+_SMALL = 512
+_SLAB = 1 << 20  # below this many bytes the plain loop is faster than NumPy's setup
 _shift_tables: dict[int, np.ndarray] = {}
 
 
@@ -39,46 +40,61 @@ def _raw_update(crc: int, data) -> int:
     return crc
 
 
+def _table_from_basis(basis: np.ndarray) -> np.ndarray:
+    """(4, 256) lookup tables of the linear map whose basis images are ``basis`` (32,)."""
+    values = np.arange(256, dtype=np.int64)
+    tab = np.zeros((4, 256), dtype=np.int64)
+    for lane in range(4):
+        for bit in range(8):
+            hit = ((values >> bit) & 1).astype(bool)
+            tab[lane, hit] ^= basis[lane * 8 + bit]
+    return tab
+
+
+_UNIT = np.array([1 << i for i in range(32)], dtype=np.int64)
+
+
 def _shift_table(nbytes: int) -> np.ndarray:
-    """(4, 256) tables of the linear map "advance the register over nbytes zero bytes"."""
+    """Tables of the linear map "advance the register over nbytes zero bytes"."""
     tab = _shift_tables.get(nbytes)
     if tab is None:
-        # images of the 32 basis registers, then every byte value as XORs of its bits
-        basis = np.array([_raw_update(1 << i, bytes(nbytes)) for i in range(32)],
-                         dtype=np.uint32)
-        values = np.arange(256, dtype=np.uint32)
-        tab = np.zeros((4, 256), dtype=np.uint32)
-        for lane in range(4):
-            for bit in range(8):
-                hit = ((values >> bit) & 1).astype(bool)
-                tab[lane, hit] ^= basis[lane * 8 + bit]
+        if nbytes % 2 == 0 and nbytes > 1024:
+            half = _shift_table(nbytes // 2)  # doubling: M_2L = M_L o M_L
+            basis = _apply_tables(_apply_tables(_UNIT, half), half)
+        else:
+            basis = np.array([_raw_update(1 << i, bytes(nbytes)) for i in range(32)],
+                             dtype=np.int64)
+        tab = _table_from_basis(basis)
         _shift_tables[nbytes] = tab
     return tab
 
 
-def _apply_shift(crcs: np.ndarray, nbytes: int) -> np.ndarray:
-    tab = _shift_table(nbytes)
+def _apply_tables(crcs: np.ndarray, tab: np.ndarray) -> np.ndarray:
     return (tab[0][crcs & 0xFF] ^ tab[1][(crcs >> 8) & 0xFF]
             ^ tab[2][(crcs >> 16) & 0xFF] ^ tab[3][crcs >> 24])
+
+
+def _apply_shift(crcs: np.ndarray, nbytes: int) -> np.ndarray:
+    return _apply_tables(crcs, _shift_table(nbytes))
 
 
 def _raw_vectorized(data: bytes) -> int:
     """The register over ``data`` from a zero register, vectorized."""
     n = len(data)
-    chunk = 64 if n < (1 << 16) else 256 if n < (1 << 20) else 1024
+    chunk = 16 if n < (1 << 13) else 64 if n < (1 << 16) else 256 if n < (1 << 20) else 1024
     m = -(-n // chunk)
     # Leading zero bytes leave a zero register unchanged: pad at the front.
     buf = np.zeros(m * chunk, dtype=np.uint8)
     buf[m * chunk - n:] = np.frombuffer(data, dtype=np.uint8)
-    cols = buf.reshape(m, chunk).T.astype(np.uint32)
-    crcs = np.zeros(m, dtype=np.uint32)
+    cols = buf.reshape(m, chunk).T.astype(np.int64)
+    crcs = np.zeros(m, dtype=np.int64)
     table = _NP_TABLE
     for col in cols:
         crcs = table[(crcs ^ col) & 0xFF] ^ (crcs >> 8)
     length = chunk
     while len(crcs) > 1:
         if len(crcs) % 2:
-            crcs = np.concatenate([np.zeros(1, dtype=np.uint32), crcs])
+            crcs = np.concatenate([np.zeros(1, dtype=np.int64), crcs])
         crcs = _apply_shift(crcs[0::2], length) ^ crcs[1::2]
         length *= 2
     return int(crcs[0])
@@ -90,9 +106,54 @@ def crc32c(data, crc: int = 0) -> int:
     reg = crc ^ 0xFFFFFFFF
     if len(data) < _SMALL:
         return _raw_update(reg, data) ^ 0xFFFFFFFF
+    if len(data) > _SLAB:
+        for i in range(0, len(data), _SLAB):
+            crc = crc32c(data[i:i + _SLAB], crc)
+        return crc
     # A starting register r equals a zero register with r XORed into the first 4 bytes.
     head = (int.from_bytes(data[:4], "little") ^ reg).to_bytes(4, "little")
     return _raw_vectorized(head + data[4:]) ^ 0xFFFFFFFF
+
+
+def crc32c_many(records: list) -> list[int]:
+    """CRC-32C of each of many byte strings, vectorized across records of similar length."""
+    n = len(records)
+    out = [0] * n
+    if n < 32:
+        return [crc32c(r) for r in records]
+    lens = np.fromiter((len(r) for r in records), dtype=np.int64, count=n)
+    order = np.argsort(lens, kind="stable").tolist()
+    start = 0
+    table = _NP_TABLE
+    while start < n:
+        lo = lens[order[start]]
+        end = start
+        limit = max(lo + 16, lo * 5 // 4)
+        while end < n and lens[order[end]] <= limit and end - start < 8192:
+            end += 1
+        group = order[start:end]
+        start = end
+        width = int(lens[group[-1]])
+        if len(group) < 32 or width >= _SMALL * 4 or lo < 4:
+            for i in group:
+                out[i] = crc32c(records[i])
+            continue
+        # Right-align each record after zero padding; the inversion of the initial
+        # register becomes an XOR of 0xFF into each record's first four bytes.
+        rows = b"".join(bytes(width - len(records[i])) + records[i] for i in group)
+        arr = np.frombuffer(rows, dtype=np.uint8).reshape(len(group), width).copy()
+        offsets = width - lens[group]
+        rix = np.arange(len(group))
+        for k in range(4):
+            arr[rix, offsets + k] ^= 0xFF
+        cols = arr.T.astype(np.int64)
+        crcs = np.zeros(len(group), dtype=np.int64)
+        for col in cols:
+            crcs = table[(crcs ^ col) & 0xFF] ^ (crcs >> 8)
+        crcs ^= 0xFFFFFFFF
+        for i, c in zip(group, crcs.tolist()):
+            out[i] = c
+    return out
 
 
 def mask(crc: int) -> int:
@@ -107,3 +168,7 @@ def unmask(masked: int) -> int:
 
 def masked_crc32c(data) -> int:
     return mask(crc32c(data))
+
+
+def masked_many(records: list) -> list[int]:
+    return [mask(c) for c in crc32c_many(records)]

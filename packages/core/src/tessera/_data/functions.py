@@ -78,7 +78,9 @@ class StructuredFunction:
         if element is None:
             raise ValueError(f"Cannot infer the output spec of {self.name!r}: its input dataset "
                              f"is empty and the function could not be traced")
-        return structure.spec_of(self.call(element))
+        with structure.learning_specs() as hints:
+            out = self.call(element)
+        return structure.spec_of_hinted(out, hints)
 
 
 def _traced_output_spec(fn, input_spec):

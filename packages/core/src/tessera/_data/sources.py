@@ -464,3 +464,18 @@ class ChooseFromDatasets(DatasetV2):
                     done[i] = True
 
         return gen()
+
+
+def from_list(elements) -> DatasetV2:
+    """``tf.data.experimental.from_list``: one element per list item."""
+    if not elements:
+        raise ValueError("Invalid `elements`. `elements` should not be empty.")
+    from tessera._data.batching import _ListDataset
+
+    items = [structure.normalize_element(e) for e in elements]
+    spec = structure.spec_of(items[0])
+    for e in items[1:]:
+        spec = structure.most_general(spec, structure.spec_of(e))
+    ds = _ListDataset(items, spec)
+    ds._tf_name = "_ListDataset"
+    return ds

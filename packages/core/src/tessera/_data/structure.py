@@ -7,6 +7,7 @@ tensor of shape (2,). Dict leaves are ordered by sorted key, as ``tf.nest`` orde
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 import numpy as np
@@ -259,3 +260,33 @@ def unbatched_spec(spec):
 
 def leaf_dtype(s) -> _dtypes.DType:
     return s.dtype
+
+
+# -- spec hints ---------------------------------------------------------------------------------
+# When an output spec is learned by running a function on one element (it could not be
+# traced), functions whose result shapes vary per element (parse_example's VarLenFeature,
+# FixedLenSequenceFeature) record the general spec of what they return here.
+
+_hints = threading.local()
+
+
+class learning_specs:
+    """Context manager collecting spec hints for values made inside it."""
+
+    def __enter__(self) -> dict:
+        self._outer = getattr(_hints, "table", None)
+        _hints.table = {}
+        return _hints.table
+
+    def __exit__(self, *exc) -> None:
+        _hints.table = self._outer
+
+
+def hint_spec(value, spec) -> None:
+    table = getattr(_hints, "table", None)
+    if table is not None:
+        table[id(value)] = spec
+
+
+def spec_of_hinted(element, table: dict):
+    return map_structure(lambda v: table.get(id(v)) or spec_of_leaf(v), element)

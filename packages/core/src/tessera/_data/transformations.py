@@ -466,3 +466,39 @@ class TakeWhileDataset(_Unary):
                 yield e
 
         return gen()
+
+
+class AssertCardinalityDataset(_Unary):
+    _tf_name = "_AssertCardinalityDataset"
+
+    def __init__(self, input_dataset: DatasetV2, expected: int) -> None:
+        super().__init__(input_dataset)
+        self._expected = expected
+
+    def _cardinality(self) -> int:
+        return self._expected
+
+    def _make_iter(self):
+        expected = self._expected
+
+        def gen():
+            n = 0
+            for e in self._input._make_iter():
+                n += 1
+                if expected >= 0 and n > expected:
+                    raise errors.FailedPreconditionError(
+                        None, None, f"Input dataset was expected to contain {expected} "
+                                    f"elements but contained at least {n} elements.")
+                yield e
+            if expected == INFINITE or n < expected:
+                raise errors.FailedPreconditionError(
+                    None, None, f"Input dataset was expected to contain {expected} elements "
+                                f"but contained only {n} elements.")
+
+        return gen()
+
+
+def assert_cardinality(dataset: DatasetV2, expected) -> DatasetV2:
+    from tessera._data.dataset import as_int
+
+    return AssertCardinalityDataset(dataset, as_int(expected, "expected_cardinality"))

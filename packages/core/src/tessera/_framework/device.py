@@ -61,7 +61,7 @@ def parse(spec: str) -> tuple[str | None, int]:
         return None, 0
     dtype, index = None, 0
     for part in [p for p in text.split("/") if p]:
-        key, _, value = part.partition(":")
+        key = part.partition(":")[0]
         low = key.lower()
         if low in ("job", "replica", "task"):
             continue

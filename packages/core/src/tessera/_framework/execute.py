@@ -8,6 +8,7 @@ built. Plugins are never consulted here; the kernel tables are filled at registr
 
 from __future__ import annotations
 
+import re
 import warnings
 
 import numpy as np
@@ -75,10 +76,22 @@ def resolve_kernel_and_device(op: Op, device_type: str):
     return cpu, "CPU"
 
 
+_BROADCAST = re.compile(r"operands could not be broadcast together with shapes ((?:\([0-9, ]*\) ?)+)")
+
+
+def _tf_shape_list(text: str) -> str:
+    dims = [d for d in text.strip("() ").split(",") if d.strip()]
+    return "[" + ",".join(d.strip() for d in dims) + "]"
+
+
 def _fail(op: Op, exc: Exception):
     if isinstance(exc, errors.OpError):
         return exc
     msg = str(exc)
+    m = _BROADCAST.search(msg)
+    if m:  # NumPy's broadcasting error, in TensorFlow's words
+        shapes = re.findall(r"\([0-9, ]*\)", m.group(1))
+        msg = "Incompatible shapes: " + " vs. ".join(_tf_shape_list(s) for s in shapes)
     if isinstance(exc, MemoryError):
         return errors.ResourceExhaustedError(None, None, f"OOM running {op.name}: {msg} "
                                                          f"[Op:{op.name}]")

@@ -92,7 +92,7 @@ def subgraph_proto(b: OnnxBuilder, graph, bound: dict, formal_inputs: list, outp
     child.dtypes.update(b.dtypes)
     child.shapes.update(b.shapes)
     names = dict(bound)
-    for ph_id, name in bound.items():
+    for name in bound.values():
         child.dtypes.setdefault(name, None)
     _lower_ops(child, graph.operations, names)
     out_infos = []

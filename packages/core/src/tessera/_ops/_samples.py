@@ -9,6 +9,25 @@ from tessera._framework.op import Sample
 _rng = np.random.RandomState(1234)
 
 
+class seeded:
+    """Within ``with seeded(op.name):`` sample values depend only on that op's own draws, so
+    adding samples to one op never changes another's."""
+
+    def __init__(self, name: str) -> None:
+        import zlib
+
+        self.seed = zlib.crc32(name.encode())
+
+    def __enter__(self):
+        global _rng
+        self.saved, _rng = _rng, np.random.RandomState(self.seed)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        global _rng
+        _rng = self.saved
+
+
 def rand(shape, dtype="float32", low=-2.0, high=2.0, seed=None) -> np.ndarray:
     """Uniform values in [low, high) of ``dtype`` (ints: integer range; bool: coin flips)."""
     rng = np.random.RandomState(seed) if seed is not None else _rng

@@ -6,6 +6,7 @@ from __future__ import annotations
 import tessera  # noqa: F401 - declares every op
 from tessera._api import API
 from tessera._framework.op import CORE_OPS, NotDifferentiable
+from tessera._ops import _samples
 
 
 def _public_names() -> int:
@@ -45,7 +46,8 @@ def markdown() -> str:
             onnx = f"no: {op.onnx.reason}"
         else:
             onnx = "yes"
-        n = len(op.samples()) if op.samples else f"in `{op.tested_in}`" if op.tested_in else 0
+        with _samples.seeded(op.name):
+            n = len(op.samples()) if op.samples else f"in `{op.tested_in}`" if op.tested_in else 0
         lines.append(f"| `{op.name}` | {grad} | {onnx} | {n} |")
     lines.append("")
     return "\n".join(lines)

@@ -81,7 +81,8 @@ def fill(dims, value, name=None):
 def zeros(shape, dtype=_dtypes.float32, name=None, layout=None):
     """``tf.zeros``."""
     dtype = _dtypes.as_dtype(dtype)
-    return fill(shape, tensor(np.zeros((), dtype.as_numpy_dtype), dtype=dtype))
+    zero = b"" if dtype is _dtypes.string else np.zeros((), dtype.as_numpy_dtype)
+    return fill(shape, tensor(zero, dtype=dtype))
 
 
 def ones(shape, dtype=_dtypes.float32, name=None, layout=None):

@@ -127,6 +127,14 @@ class _ConvSpec:
                                          padding, _explicit_pairs(explicit_paddings, axes))
 
 
+def _direct_spec(strides, dilations, outs, pads):
+    """A _ConvSpec from already-resolved spatial geometry."""
+    spec = object.__new__(_ConvSpec)
+    spec.cl, spec.strides, spec.dilations, spec.outs, spec.pads = (
+        True, list(strides), list(dilations), list(outs), list(pads))
+    return spec
+
+
 def _spatial_of(shape, data_format):
     return tuple(shape[a] for a in _spatial_axes(data_format, len(shape)))
 
@@ -198,8 +206,10 @@ def _conv_backprop_input(w, dy, in_shape, spec):
     k = len(taps)
     dt = _work_dtype(dy.dtype)
     padded = (n, *(s + pb + pa for s, (pb, pa) in zip(in_shape[1:-1], spec.pads)), c)
-    dxp = np.zeros(padded, dt)
     m = n * math.prod(spec.outs)
+    if groups == 1 and m and o and k and c and all(st == 1 for st in spec.strides):
+        return _backprop_input_stride1(w, dy.astype(dt, copy=False), in_shape, spec)
+    dxp = np.zeros(padded, dt)
     if m and o and k and c:
         dy = dy.astype(dt, copy=False)
         w = w.astype(dt, copy=False)
@@ -228,6 +238,27 @@ def _conv_backprop_input(w, dy, in_shape, spec):
     crop = (slice(None),) + tuple(slice(pb, pb + s) for s, (pb, _) in
                                   zip(in_shape[1:-1], spec.pads)) + (slice(None),)
     return dxp[crop]
+
+
+def _backprop_input_stride1(w, dy, in_shape, spec):
+    """Stride 1: the input gradient is itself a convolution (im2col + one GEMM) of the
+    re-padded output gradient with the spatially flipped, transposed filter:
+    ``dx[j] = sum_k dy[j + pad_before - (K-1-k)*d] w[K-1-k]^T``."""
+    kernel = w.shape[:-2]
+    r = len(kernel)
+    sizes = in_shape[1:-1]
+    crop, pads = [slice(None)], []
+    for n_i, k_i, d_i, o_i, (pb, _) in zip(sizes, kernel, spec.dilations, spec.outs, spec.pads):
+        length = n_i + (k_i - 1) * d_i  # the padded gradient a VALID conv needs
+        before = (k_i - 1) * d_i - pb  # dyp[i] = dy[i - before]
+        start = max(-before, 0)
+        pad_b = max(before, 0)
+        stop = max(min(o_i, start + length - pad_b), start)
+        crop.append(slice(start, stop))
+        pads.append((pad_b, length - pad_b - (stop - start)))
+    dyp = _pad(dy[tuple(crop) + (slice(None),)], pads)
+    wt = np.ascontiguousarray(np.swapaxes(w[(slice(None, None, -1),) * r], -1, -2))
+    return _conv_forward(dyp, wt, _direct_spec((1,) * r, spec.dilations, sizes, [(0, 0)] * r))
 
 
 def _conv_backprop_filter(x, dy, filter_shape, spec):

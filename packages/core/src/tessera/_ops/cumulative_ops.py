@@ -15,7 +15,7 @@ import numpy as np
 from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._framework.execute import execute
-from tessera._framework.op import Sample, declare, no_onnx_lowering, not_differentiable
+from tessera._framework.op import Sample, declare, not_differentiable
 from tessera._framework.tensor import Tensor
 from tessera._ops import _rules, _samples
 from tessera._ops import math_ops as _m
@@ -1168,13 +1168,6 @@ def is_strictly_increasing(x, name=None):
     return _monotone(x, strict=True)
 
 
-def zero_fraction(value, name=None):
-    """``tf.math.zero_fraction``: the fraction of zero elements, as float32."""
-    x = tensor(value)
-    zero = _m.equal(x, _array_ops().zeros_like(x))
-    return _reduction_ops().reduce_mean(_m.cast(zero, _dtypes.float32))
-
-
 # ---- counting ------------------------------------------------------------------------------
 def _bincount_kernel(arr, weights, minlength, maxlength, binary_output, batched):
     arr = arr.astype(np.int64, copy=False)
@@ -1233,8 +1226,47 @@ BINCOUNT = declare("DenseBincount", _bincount_kernel, infer=_infer_bincount, dyn
                               expected=np.array([0.0, 2.0]), name="tf-maxlength"),
                    ])
 not_differentiable(BINCOUNT)
-no_onnx_lowering(BINCOUNT, "the output length is the largest input value (data-dependent); "
-                           "not lowered yet")
+
+
+@BINCOUNT.def_onnx
+def _bincount_onnx(b, arr, weights, minlength, maxlength, binary_output, batched):
+    # size = max(arr) + 1 (a leading -1 makes an empty arr give 0), clipped by min/maxlength;
+    # values past the size go to one extra bin that is sliced off.
+    i64 = _onnx_type(np.int64)
+    dt = np.dtype(b.dtypes[weights])
+    a = b.op("Cast", arr, to=i64)
+    flat = b.op("Reshape", a, b.ints([-1]))
+    size = b.op("Add", b.op("ReduceMax", b.op("Concat", b.ints([-1]), flat, axis=0),
+                            keepdims=1), b.ints([1]))
+    if minlength is not None:
+        size = b.op("Max", size, b.ints([minlength]))
+    if maxlength is not None:
+        size = b.op("Min", size, b.ints([maxlength]))
+    rank = len(b.shapes[arr])
+    two_d = batched and rank == 2
+    rows = b.op("Gather", b.op("Shape", a), b.ints([0])) if two_d else b.ints([1])
+    idx = b.op("Where", b.op("Less", a, size), a, size)  # size: the dropped bin
+    if two_d:
+        row_id = b.op("Unsqueeze", b.op("Range", b.const(np.array(0, np.int64)),
+                                        b.op("Squeeze", rows, b.ints([0])),
+                                        b.const(np.array(1, np.int64))), b.ints([1]))
+        idx = b.op("Add", idx, b.op("Mul", row_id, b.op("Add", size, b.ints([1]))))
+    idx = b.op("Reshape", idx, b.ints([-1, 1]))
+    use_w = len(b.shapes[weights]) and b.shapes[weights][0] != 0 and not binary_output
+    ones = b.op("Expand", b.const(np.ones((), dt)), b.op("Shape", flat))
+    upd = b.op("Reshape", weights, b.ints([-1])) if use_w else ones
+    total = b.op("Mul", rows, b.op("Add", size, b.ints([1])))
+    counts = b.op("ScatterND", b.op("Expand", b.const(np.zeros((), dt)), total), idx, upd,
+                  reduction="add")
+    counts = b.op("Reshape", counts, b.op("Concat", rows, b.op("Add", size, b.ints([1])), axis=0))
+    counts = b.op("Slice", counts, b.ints([0]), size, b.ints([1]))
+    if not two_d:
+        counts = b.op("Reshape", counts, b.ints([-1]))
+    if binary_output:
+        counts = b.op("Cast", b.op("Greater", counts, b.const(np.zeros((), dt))),
+                      to=_onnx_type(dt))
+    return counts
+
 
 
 def bincount(arr, weights=None, minlength=None, maxlength=None, dtype=_dtypes.int32, name=None,
@@ -1381,7 +1413,7 @@ def _export_all() -> None:
                  "unsorted_segment_mean", "unsorted_segment_max", "unsorted_segment_min",
                  "unsorted_segment_prod", "unsorted_segment_sqrt_n", "top_k", "in_top_k",
                  "bincount", "confusion_matrix", "invert_permutation", "approx_max_k",
-                 "approx_min_k", "is_non_decreasing", "is_strictly_increasing", "zero_fraction"]
+                 "approx_min_k", "is_non_decreasing", "is_strictly_increasing"]
     g = globals()
     for n in both:
         export(n, g[n])
@@ -1390,6 +1422,9 @@ def _export_all() -> None:
         export(f"math.{n}", g[n])
     export("nn.top_k", top_k)
     export("nn.in_top_k", in_top_k)
+    from tessera._ops import nn_ops  # tf.math.zero_fraction is tf.nn.zero_fraction
+
+    export("math.zero_fraction", nn_ops.zero_fraction)
 
 
 _export_all()

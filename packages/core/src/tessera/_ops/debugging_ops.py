@@ -7,8 +7,6 @@ stateful ``PrintV2`` op at run time. Clipping composes public ops, so gradients 
 
 from __future__ import annotations
 
-import pprint
-import random as _random
 import sys
 
 import numpy as np
@@ -40,10 +38,16 @@ def _shape_and_dtype(t: Tensor) -> str:
 
 # ---- the Assert op (graph mode; eager asserts raise directly) --------------------------------
 def _summarize_v1(arr: np.ndarray, summarize: int) -> str:
+    """TF's (pre-print_v2) SummarizeValue: flat elements, strings unquoted."""
+    from tessera._ops.string_ops import _element_texts
+
     flat = arr.reshape(-1)
     n = flat.size if summarize < 0 else min(summarize, flat.size)
-    items = [s.decode("utf-8", "replace") if isinstance(s, bytes) else str(s)
-             for s in flat[:n].tolist()]
+    head = flat[:n]
+    if head.dtype == object:
+        items = [s.decode("utf-8", "replace") for s in head.tolist()]
+    else:
+        items = [t.decode() for t in _element_texts(head).tolist()]
     return " ".join(items) + ("..." if n < flat.size else "")
 
 
@@ -146,9 +150,10 @@ def _binary_assert(sym: str, x, y, message=None, summarize=None, data=None):
     y = _as_tensor(y)
     test = _compare_op(sym)(x, y)
     if context.graph is not None:
-        from tessera._ops import reduction_ops
+        from tessera._api import API
 
-        cond = reduction_ops.reduce_all(test) if hasattr(reduction_ops, "reduce_all") else test
+        reduce_all = API.get("math", {}).get("reduce_all")
+        cond = reduce_all(test) if reduce_all is not None else test  # Assert's kernel: np.all
         items = [message] if message is not None else []
         items += data if data is not None else [f"Condition x {sym} y did not hold element-wise:",
                                                 "x = ", x, "y = ", y]
@@ -241,7 +246,13 @@ def assert_near(x, y, rtol=None, atol=None, message=None, summarize=None, name=N
     diff = math_ops.abs(math_ops.subtract(x, y))
     tol = math_ops.add(atol_t, math_ops.multiply(rtol_t, math_ops.abs(y)))
     ok = math_ops.less(diff, tol)
-    cond = wrap(np.array(bool(np.all(ok.numpy()))), _dtypes.bool)
+    if context.graph is not None:
+        from tessera._api import API
+
+        reduce_all = API.get("math", {}).get("reduce_all")
+        cond = reduce_all(ok) if reduce_all is not None else ok
+    else:
+        cond = wrap(np.array(bool(np.all(ok.numpy()))), _dtypes.bool)
     data = [_message_prefix(message),
             f"x and y not equal to tolerance rtol = {rtol_t!s}, atol = {atol_t!s}",
             f"x ({_shape_and_dtype(x)}) = ", x, f"y ({_shape_and_dtype(y)}) = ", y]
@@ -562,6 +573,8 @@ def _stream_name(stream) -> str:
 
 
 def _placeholder_for(text: str) -> str:
+    import random as _random
+
     placeholder = "{}"
     rng = _random.Random(5)
     while placeholder in text:
@@ -578,6 +591,8 @@ def _is_tensor_like(x) -> bool:
 def print(*inputs, **kwargs):  # tf.print
     """``tf.print``: tensors as TensorFlow prints them (``[1 2 3]``, summarized), other
     values pretty-printed, written to ``output_stream`` when it runs."""
+    import pprint
+
     from tessera._framework import nest
     from tessera._framework.ragged import RaggedTensor
     from tessera._ops import string_ops

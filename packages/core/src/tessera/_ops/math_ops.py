@@ -70,6 +70,13 @@ def unbroadcast(g, x):
     return array_ops.sum_to_shape(g, xs)
 
 
+def _quiet_binary(fn, x, y):
+    if x.dtype.kind in "fc":
+        with np.errstate(invalid="ignore", over="ignore"):
+            return fn(x, y)
+    return fn(x, y)
+
+
 # ---- binary arithmetic ---------------------------------------------------------------------
 ADD = declare("AddV2", np.add, infer=_rules.broadcast, samples=lambda: _samples.binary(
     ("float32", "float64", "int32", "complex64")))
@@ -124,7 +131,7 @@ def _sub_grad(ctx, dy):
 
 SUB.def_onnx(lambda b, x, y: b.op("Sub", x, y))
 
-MUL = declare("Mul", np.multiply, infer=_rules.broadcast, samples=lambda: _samples.binary(
+MUL = declare("Mul", lambda x, y: _quiet_binary(np.multiply, x, y), infer=_rules.broadcast, samples=lambda: _samples.binary(
     ("float32", "float64", "int32", "complex128")))
 
 
@@ -378,8 +385,17 @@ COMPLEX_ABS_OP = declare("ComplexAbs", lambda x: np.abs(x), infer=_rules.unary,
                          dtype_rule=_rules.real_part,
                          samples=lambda: _samples.unary(("complex64", "complex128"), grad=False,
                                                         onnx=False))
-not_differentiable(COMPLEX_ABS_OP)
 no_onnx_lowering(COMPLEX_ABS_OP, "ONNX has no complex tensors")
+
+
+@COMPLEX_ABS_OP.def_grad
+def _complex_abs_grad(ctx, dy):
+    # d|z| = Re(conj(z)/|z| dz): the gradient is dy * z / |z| (0 where z == 0).
+    (x,), y = ctx.inputs, ctx.outputs[0]
+    zero = equal(y, 0.0 if y.dtype.is_floating else 0)
+    safe = where_v2(zero, ones_like_(y), y)
+    g = multiply(cast(realdiv(dy, safe), x.dtype), x)
+    return (where_v2(zero, zeros_like_(x), g),)
 
 SIGN, sign = _declare_unary("Sign", np.sign, lambda c, dy: zeros_like_(dy), "Sign",
                             dtypes=("float32", "float64", "int32"), allowed=FLOATS | SIGNED_INTS | COMPLEX)
@@ -390,23 +406,33 @@ SQUARE, square = _declare_unary(
     lambda b, x: b.op("Mul", x, x), dtypes=("float32", "float64", "int32"), allowed=NUMERIC)
 
 
+def _quiet(fn):
+    """NumPy warns on sqrt(-1), log(0)...; TensorFlow returns NaN/inf silently."""
+    def kernel(x):
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            return fn(x)
+
+    kernel.__name__ = getattr(fn, "__name__", "kernel")
+    return kernel
+
+
 def _sqrt_grad(c, dy):
     return realdiv(multiply(dy, 0.5), conj(c.outputs[0]))
 
 
-SQRT, sqrt = _declare_unary("Sqrt", np.sqrt, _sqrt_grad, "Sqrt", low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
+SQRT, sqrt = _declare_unary("Sqrt", _quiet(np.sqrt), _sqrt_grad, "Sqrt", low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
 RSQRT, rsqrt = _declare_unary(
-    "Rsqrt", lambda x: (1.0 / np.sqrt(x)).astype(x.dtype, copy=False),
+    "Rsqrt", _quiet(lambda x: (1.0 / np.sqrt(x)).astype(x.dtype, copy=False)),
     lambda c, dy: multiply(dy, multiply(pow_(c.outputs[0], 3.0), -0.5)),
     lambda b, x: b.op("Reciprocal", b.op("Sqrt", x)), low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
-EXP, exp = _declare_unary("Exp", np.exp, lambda c, dy: multiply(dy, conj(c.outputs[0])), "Exp", allowed=FLOATS | COMPLEX)
+EXP, exp = _declare_unary("Exp", _quiet(np.exp), lambda c, dy: multiply(dy, conj(c.outputs[0])), "Exp", allowed=FLOATS | COMPLEX)
 EXPM1, expm1 = _declare_unary(
     "Expm1", np.expm1, lambda c, dy: multiply(dy, exp(c.inputs[0])),
     lambda b, x: b.op("Sub", b.op("Exp", x), b.const(np.ones((), b.dtypes[x]))), allowed=FLOATS | COMPLEX)
-LOG, log = _declare_unary("Log", np.log, lambda c, dy: realdiv(dy, conj(c.inputs[0])), "Log",
+LOG, log = _declare_unary("Log", _quiet(np.log), lambda c, dy: realdiv(dy, conj(c.inputs[0])), "Log",
                           low=0.5, high=4.0, allowed=FLOATS | COMPLEX)
 LOG1P, log1p = _declare_unary(
-    "Log1p", np.log1p, lambda c, dy: realdiv(dy, add(c.inputs[0], 1.0)),
+    "Log1p", _quiet(np.log1p), lambda c, dy: realdiv(dy, add(c.inputs[0], 1.0)),
     lambda b, x: b.op("Log", b.op("Add", x, b.const(np.ones((), b.dtypes[x])))), low=-0.5,
     high=3.0, allowed=FLOATS | COMPLEX)
 TANH, tanh = _declare_unary(
@@ -426,7 +452,7 @@ SIN, sin = _declare_unary("Sin", np.sin, lambda c, dy: multiply(dy, cos(c.inputs
 COS, cos = _declare_unary("Cos", np.cos, lambda c, dy: multiply(dy, negative(sin(c.inputs[0]))),
                           "Cos", allowed=FLOATS | COMPLEX)
 RECIPROCAL, reciprocal = _declare_unary(
-    "Reciprocal", lambda x: (1 / x).astype(x.dtype, copy=False),
+    "Reciprocal", _quiet(lambda x: (1 / x).astype(x.dtype, copy=False)),
     lambda c, dy: multiply(dy, negative(square(c.outputs[0]))), "Reciprocal", low=0.5, high=2.0)
 # Samples stay clear of the integer (and half-integer) jumps so finite differences are exact.
 FLOOR, floor = _declare_unary("Floor", np.floor, lambda c, dy: zeros_like_(dy), "Floor",

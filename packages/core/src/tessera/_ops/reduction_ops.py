@@ -51,8 +51,10 @@ def _mean_kernel(x, axis, keepdims):
         s = np.sum(x, axis=axis, keepdims=keepdims, dtype=np.int64)
         n = x.size // max(1, s.size) if axis is not None or keepdims else x.size
         return (s // max(n, 1) if n else s).astype(x.dtype)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
+    if x.size == 0:  # NaN, as TF, without NumPy's "Mean of empty slice" warning
+        shape = np.sum(x, axis=axis, keepdims=keepdims).shape
+        return np.full(shape, np.nan, dtype=x.dtype)
+    return np.mean(x, axis=axis, keepdims=keepdims, dtype=x.dtype)
 
 
 SUM = _declare_reduce("Sum", _sum_kernel, "ReduceSum", ("float32", "float64", "int32"))
@@ -60,10 +62,32 @@ MEAN = _declare_reduce("Mean", _mean_kernel, "ReduceMean", ("float32", "float64"
 PROD = _declare_reduce("Prod", lambda x, axis, keepdims: np.prod(
     x, axis=axis, keepdims=keepdims, dtype=x.dtype), "ReduceProd", ("float32", "float64", "int64"),
     low=0.5, high=1.5)
-MAX = _declare_reduce("Max", lambda x, axis, keepdims: np.max(x, axis=axis, keepdims=keepdims),
-                      "ReduceMax", ("float32", "float64", "int32"))
-MIN = _declare_reduce("Min", lambda x, axis, keepdims: np.min(x, axis=axis, keepdims=keepdims),
-                      "ReduceMin", ("float32", "float64", "int32"))
+def _extreme(x, lowest: bool):
+    if x.dtype.kind == "f":
+        return -np.inf if lowest else np.inf
+    if x.dtype.kind in "iu":
+        info = np.iinfo(x.dtype)
+        return info.min if lowest else info.max
+    return None
+
+
+def _max_kernel(x, axis, keepdims):
+    # An empty reduction gives the lowest value, as TF's does (-inf for floats).
+    init = _extreme(x, True) if x.size == 0 else None
+    if init is None:
+        return np.max(x, axis=axis, keepdims=keepdims)
+    return np.max(x, axis=axis, keepdims=keepdims, initial=init).astype(x.dtype)
+
+
+def _min_kernel(x, axis, keepdims):
+    init = _extreme(x, False) if x.size == 0 else None
+    if init is None:
+        return np.min(x, axis=axis, keepdims=keepdims)
+    return np.min(x, axis=axis, keepdims=keepdims, initial=init).astype(x.dtype)
+
+
+MAX = _declare_reduce("Max", _max_kernel, "ReduceMax", ("float32", "float64", "int32"))
+MIN = _declare_reduce("Min", _min_kernel, "ReduceMin", ("float32", "float64", "int32"))
 
 
 def _keepdims_grad(dy, ctx):

@@ -1,0 +1,185 @@
+"""Convolution layers: Conv1D, Conv2D, DepthwiseConv2D, Conv2DTranspose (channels_last)."""
+
+from __future__ import annotations
+
+import tessera as tf
+from tessera_keras import activations, constraints, initializers, regularizers
+from tessera_keras.layers._base import InputSpec, Layer, standardize_tuple
+
+
+class _Conv(Layer):
+    rank = 2
+
+    def __init__(self, filters, kernel_size, strides=1, padding="valid", data_format=None,
+                 dilation_rate=1, groups=1, activation=None, use_bias=True,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        n = self.rank
+        self.filters = filters
+        self.groups = groups
+        self.kernel_size = standardize_tuple(kernel_size, n, "kernel_size")
+        self.strides = standardize_tuple(strides, n, "strides")
+        self.dilation_rate = standardize_tuple(dilation_rate, n, "dilation_rate")
+        self.padding = padding.lower()
+        if self.padding not in ("valid", "same", "causal"):
+            raise ValueError(f"The `padding` argument must be a list/tuple or one of {{'valid', "
+                             f"'same', 'causal'}}. Received: {padding}")
+        self.data_format = data_format or "channels_last"
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.input_spec = InputSpec(min_ndim=n + 2)
+
+    def _channel_axis(self):
+        return -1 if self.data_format == "channels_last" else 1
+
+    def build(self, input_shape) -> None:
+        channels = input_shape[self._channel_axis()]
+        if channels is None:
+            raise ValueError(f"The channel dimension of the inputs should be defined. Found "
+                             f"None. Full input shape received: {input_shape}")
+        if channels % self.groups:
+            raise ValueError(f"The number of input channels must be evenly divisible by the "
+                             f"number of groups. Received groups={self.groups}, but the input "
+                             f"has {channels} channels (full input shape is {input_shape}).")
+        self.kernel = self.add_weight(
+            name="kernel", shape=(*self.kernel_size, channels // self.groups, self.filters),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.bias = self.add_weight(
+            name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(min_ndim=self.rank + 2,
+                                    axes={self._channel_axis(): channels})
+        self.built = True
+
+    def _to_nhwc(self, x):
+        if self.data_format == "channels_first":
+            return tf.transpose(x, [0, *range(2, self.rank + 2), 1])
+        return x
+
+    def _from_nhwc(self, x):
+        if self.data_format == "channels_first":
+            return tf.transpose(x, [0, self.rank + 1, *range(1, self.rank + 1)])
+        return x
+
+    def _conv(self, x):
+        raise NotImplementedError
+
+    def call(self, inputs):
+        x = self._to_nhwc(inputs)
+        x = self._conv(x)
+        if self.bias is not None:
+            x = x + self.bias
+        return self._from_nhwc(self.activation(x))
+
+    def get_config(self):
+        ser = lambda mod, obj: mod.serialize(obj)  # noqa: E731
+        return {**super().get_config(), "filters": self.filters,
+                "kernel_size": self.kernel_size, "strides": self.strides,
+                "padding": self.padding, "data_format": self.data_format,
+                "dilation_rate": self.dilation_rate, "groups": self.groups,
+                "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
+                "kernel_initializer": ser(initializers, self.kernel_initializer),
+                "bias_initializer": ser(initializers, self.bias_initializer),
+                "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
+                "bias_regularizer": ser(regularizers, self.bias_regularizer),
+                "activity_regularizer": ser(regularizers, self.activity_regularizer),
+                "kernel_constraint": ser(constraints, self.kernel_constraint),
+                "bias_constraint": ser(constraints, self.bias_constraint)}
+
+
+class Conv2D(_Conv):
+    rank = 2
+
+    def _conv(self, x):
+        return tf.nn.conv2d(x, self.kernel, strides=self.strides, padding=self.padding.upper(),
+                            dilations=self.dilation_rate)
+
+
+class Conv1D(_Conv):
+    rank = 1
+
+    def _conv(self, x):
+        padding = self.padding
+        if padding == "causal":
+            left = self.dilation_rate[0] * (self.kernel_size[0] - 1)
+            x = tf.pad(x, [[0, 0], [left, 0], [0, 0]])
+            padding = "valid"
+        return tf.nn.conv1d(x, self.kernel, stride=self.strides[0], padding=padding.upper(),
+                            dilations=self.dilation_rate[0])
+
+
+class DepthwiseConv2D(_Conv):
+    rank = 2
+
+    def __init__(self, kernel_size, strides=(1, 1), padding="valid", depth_multiplier=1,
+                 data_format=None, dilation_rate=(1, 1), activation=None, use_bias=True,
+                 depthwise_initializer="glorot_uniform", bias_initializer="zeros",
+                 depthwise_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 depthwise_constraint=None, bias_constraint=None, **kwargs) -> None:
+        super().__init__(None, kernel_size, strides=strides, padding=padding,
+                         data_format=data_format, dilation_rate=dilation_rate,
+                         activation=activation, use_bias=use_bias,
+                         kernel_initializer=depthwise_initializer,
+                         bias_initializer=bias_initializer,
+                         kernel_regularizer=depthwise_regularizer,
+                         bias_regularizer=bias_regularizer,
+                         activity_regularizer=activity_regularizer,
+                         kernel_constraint=depthwise_constraint,
+                         bias_constraint=bias_constraint, **kwargs)
+        self.depth_multiplier = depth_multiplier
+
+    def build(self, input_shape) -> None:
+        channels = input_shape[self._channel_axis()]
+        self.kernel = self.add_weight(
+            name="kernel", shape=(*self.kernel_size, channels, self.depth_multiplier),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.bias = self.add_weight(
+            name="bias", shape=(channels * self.depth_multiplier,),
+            initializer=self.bias_initializer, regularizer=self.bias_regularizer,
+            constraint=self.bias_constraint) if self.use_bias else None
+        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def _conv(self, x):
+        return tf.nn.depthwise_conv2d(x, self.kernel, strides=[1, *self.strides, 1],
+                                      padding=self.padding.upper(),
+                                      dilations=self.dilation_rate)
+
+
+class Conv2DTranspose(_Conv):
+    rank = 2
+
+    def build(self, input_shape) -> None:
+        channels = input_shape[self._channel_axis()]
+        self.kernel = self.add_weight(
+            name="kernel", shape=(*self.kernel_size, self.filters, channels),
+            initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+            constraint=self.kernel_constraint)
+        self.bias = self.add_weight(
+            name="bias", shape=(self.filters,), initializer=self.bias_initializer,
+            regularizer=self.bias_regularizer, constraint=self.bias_constraint) \
+            if self.use_bias else None
+        self.input_spec = InputSpec(ndim=4, axes={self._channel_axis(): channels})
+        self.built = True
+
+    def _conv(self, x):
+        h, w = x.shape[1], x.shape[2]
+        (kh, kw), (sh, sw) = self.kernel_size, self.strides
+        if self.padding == "valid":
+            oh, ow = h * sh + max(kh - sh, 0), w * sw + max(kw - sw, 0)
+        else:
+            oh, ow = h * sh, w * sw
+        batch = x.shape[0] if x.shape[0] is not None else tf.shape(x)[0]
+        return tf.nn.conv2d_transpose(x, self.kernel, [batch, oh, ow, self.filters],
+                                      strides=self.strides, padding=self.padding.upper())
