@@ -224,7 +224,8 @@ class GeneratorDataset(DatasetV2):
                         len(output_types) == len(output_shapes)) and all(
                         isinstance(x, list | tuple | TensorShape) for x in output_shapes):
                     output_shapes = tuple(output_shapes)
-                shapes = _flatten_shapes(output_shapes, len(types))
+                shapes = ([as_shape(output_shapes)] if not structure.is_nested(output_types)
+                          else _flatten_shapes(output_shapes, len(types)))
             spec = structure.pack(output_types, [TensorSpec(s, t) for s, t in zip(shapes, types)])
             legacy = True
         self._spec, self._legacy = spec, legacy
