@@ -7,11 +7,20 @@ import types as _types
 
 import numpy as np
 
-from tessera._api import fill_module as _fill
+from tessera._api import namespace as _namespace
 from tessera._data import gfile as _gfile_module
+from tessera._data.parsing import (
+    FixedLenFeature,
+    FixedLenSequenceFeature,
+    VarLenFeature,
+    parse_example,
+    parse_single_example,
+    parse_tensor,
+    serialize_tensor,
+)
+from tessera._data.tfrecord import TFRecordOptions, TFRecordWriter
 
-_fill(globals(), "io")
-del _fill
+globals().update(_namespace("io"))
 
 gfile = _types.SimpleNamespace(**{n: getattr(_gfile_module, n) for n in _gfile_module.__all__})
 
@@ -53,7 +62,19 @@ def write_file(filename, contents, name=None) -> None:
         f.write(bytes(contents))
 
 
-__all__ = sorted({*__all__, "FixedLenFeature", "FixedLenSequenceFeature",  # noqa: F821
-                  "TFRecordCompressionType", "TFRecordOptions", "TFRecordWriter",
-                  "VarLenFeature", "gfile", "parse_example", "parse_single_example",
-                  "parse_tensor", "read_file", "serialize_tensor", "write_file"})
+__all__ = [
+    "FixedLenFeature",
+    "FixedLenSequenceFeature",
+    "TFRecordCompressionType",
+    "TFRecordOptions",
+    "TFRecordWriter",
+    "VarLenFeature",
+    "gfile",
+    "parse_example",
+    "parse_single_example",
+    "parse_tensor",
+    "read_file",
+    "serialize_tensor",
+    "write_file",
+]
+__all__ += sorted(k for k in _namespace("io") if not k.startswith("_") and k not in __all__)

@@ -1,13 +1,10 @@
-"""``tf.sparse``: SparseTensor and the conversions tf.data needs (more ops may be added to
-the public API table under "sparse")."""
+"""``tf.sparse``: SparseTensor and the conversions tf.data needs; sparse ops other families
+export under "sparse" join through the public API table."""
 
-from tessera._api import fill_module as _fill
-from tessera._data.sparse import (
-    SparseTensorSpec,
-    SparseTensorValue,
-)
+from tessera._api import namespace as _namespace
+from tessera._data.sparse import SparseTensor, from_dense, to_dense
 
-_fill(globals(), "sparse")
-del _fill
-__all__ = sorted({*__all__, "SparseTensor", "from_dense", "to_dense"})  # noqa: F821 - set by _fill
-del SparseTensorSpec, SparseTensorValue
+globals().update(_namespace("sparse"))
+
+__all__ = ["SparseTensor", "from_dense", "to_dense"]
+__all__ += sorted(k for k in _namespace("sparse") if not k.startswith("_") and k not in __all__)

@@ -213,17 +213,26 @@ class GradientTape:
                     array_ops.ones_like(t)
             accumulate(t, seed)
         ids = self._ids
+        get = grads.get
         for op, inputs, attrs, outputs in reversed(self._entries):
-            dys = [grads.get(id(o)) for o in outputs]
-            if all(d is None for d in dys):
-                continue
-            if op.grad is None:
+            if len(outputs) == 1:  # most ops: no list building
+                d = get(id(outputs[0]))
+                if d is None:
+                    continue
+                dys = (d,)
+            else:
+                dys = [get(id(o)) for o in outputs]
+                if all(d is None for d in dys):
+                    continue
+                dys = [d if d is not None else array_ops.zeros_like(o)
+                       for d, o in zip(dys, outputs)]
+            grad = op.grad
+            if grad is None:
                 raise LookupError(f"No gradient defined for operation '{op.name}' "
                                   f"(op type: {op.name}).")
-            if op.grad is NotDifferentiable:
+            if grad is NotDifferentiable:
                 continue
-            dys = [d if d is not None else array_ops.zeros_like(o) for d, o in zip(dys, outputs)]
-            in_grads = op.grad(GradContext(op, inputs, attrs, outputs), *dys)
+            in_grads = grad(GradContext(op, inputs, attrs, outputs), *dys)
             if not isinstance(in_grads, list | tuple):
                 in_grads = (in_grads,)
             if len(in_grads) != len(inputs):

@@ -10,7 +10,7 @@ from tessera import errors
 from tessera._data import structure
 from tessera._data.dataset import INFINITE, UNKNOWN, DatasetV2, as_int
 from tessera._data.functions import _wrap_function
-from tessera._data.sparse import SparseTensor, SparseTensorSpec, batch_sparse, unbatch_sparse
+from tessera._data.sparse import SparseTensor, batch_sparse, unbatch_sparse
 from tessera._data.transformations import _Unary
 from tessera._framework.convert import convert_to_tensor, wrap
 from tessera._framework.tensor import EagerTensor, Tensor

@@ -112,16 +112,10 @@ class DatasetV2:
         return True if d is None else d
 
     def as_numpy_iterator(self):
-        from tessera._data.sparse import SparseTensor
-
-        for s in structure.flatten(self.element_spec):
-            if isinstance(s, structure.DatasetSpec):
+        def to_np(v):
+            if isinstance(v, DatasetV2):
                 raise TypeError(f"Dataset.as_numpy_iterator() is not supported for datasets "
                                 f"that produce values of type {DatasetV2}")
-
-        def to_np(v):
-            if isinstance(v, SparseTensor):
-                return v.numpy()
             return v.numpy()
 
         return _NumpyIterator(self, to_np)
@@ -487,5 +481,5 @@ class OwnedIterator:
         if close is not None:
             try:
                 close()
-            except Exception:  # noqa: BLE001 - never raise from a finalizer
+            except Exception:
                 pass

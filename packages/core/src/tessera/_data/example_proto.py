@@ -46,7 +46,7 @@ _CHECKS = {"int64": _check_int64, "float": _check_float, "bytes": _check_bytes}
 
 
 class _Field:
-    __slots__ = ("name", "number", "kind", "scalar", "message", "oneof")
+    __slots__ = ("kind", "message", "name", "number", "oneof", "scalar")
 
     def __init__(self, name, number, kind, scalar=None, message=None, oneof=None) -> None:
         self.name, self.number, self.kind = name, number, kind
@@ -58,7 +58,7 @@ class _Field:
 class RepeatedScalarContainer:
     """A list of int64, float (float32-rounded) or bytes values."""
 
-    __slots__ = ("_items", "_check", "_owner")
+    __slots__ = ("_check", "_items", "_owner")
 
     def __init__(self, owner, scalar: str) -> None:
         self._items: list = []
@@ -104,7 +104,7 @@ class RepeatedScalarContainer:
     def reverse(self) -> None:
         self._items.reverse()
 
-    def MergeFrom(self, other) -> None:  # noqa: N802 - protobuf's name
+    def MergeFrom(self, other) -> None:
         self.extend(list(other))
 
     def __getitem__(self, index):
@@ -141,7 +141,7 @@ class RepeatedScalarContainer:
 class RepeatedCompositeContainer:
     """A list of messages of one type."""
 
-    __slots__ = ("_items", "_type", "_owner")
+    __slots__ = ("_items", "_owner", "_type")
 
     def __init__(self, owner, message_type) -> None:
         self._items: list = []
@@ -166,7 +166,7 @@ class RepeatedCompositeContainer:
         for m in messages:
             self.append(m)
 
-    def MergeFrom(self, other) -> None:  # noqa: N802
+    def MergeFrom(self, other) -> None:
         self.extend(other)
 
     def pop(self, index: int = -1):
@@ -196,7 +196,7 @@ class RepeatedCompositeContainer:
 class MessageMap:
     """``map<string, Message>``: indexing a missing key creates its entry, as in protobuf."""
 
-    __slots__ = ("_items", "_type", "_owner")
+    __slots__ = ("_items", "_owner", "_type")
 
     def __init__(self, owner, message_type) -> None:
         self._items: dict = {}
@@ -256,7 +256,7 @@ class MessageMap:
     def clear(self) -> None:
         self._items.clear()
 
-    def MergeFrom(self, other) -> None:  # noqa: N802
+    def MergeFrom(self, other) -> None:
         for k, v in other.items():
             self[k].CopyFrom(v)
 
@@ -274,7 +274,7 @@ class MessageMap:
 class Message:
     """Base of the Example messages: fields are declared in ``_FIELDS``."""
 
-    __slots__ = ("_values", "_lazy", "_hook")
+    __slots__ = ("_hook", "_lazy", "_values")
     _FIELDS: tuple = ()
     _BY_NAME: dict = {}
     _BY_NUMBER: dict = {}
@@ -374,7 +374,7 @@ class Message:
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     # -- protobuf API -----------------------------------------------------------------------
-    def HasField(self, name: str) -> bool:  # noqa: N802
+    def HasField(self, name: str) -> bool:
         if name in self._ONEOFS:
             return any(n in self._values for n in self._ONEOFS[name])
         f = self._BY_NAME.get(name)
@@ -383,7 +383,7 @@ class Message:
                              f"field.")
         return name in self._values
 
-    def WhichOneof(self, group: str):  # noqa: N802
+    def WhichOneof(self, group: str):
         names = self._ONEOFS.get(group)
         if names is None:
             raise ValueError(f'Protocol message has no oneof "{group}" field.')
@@ -392,7 +392,7 @@ class Message:
                 return n
         return None
 
-    def ClearField(self, name: str) -> None:  # noqa: N802
+    def ClearField(self, name: str) -> None:
         if name in self._ONEOFS:
             for n in self._ONEOFS[name]:
                 self._values.pop(n, None)
@@ -403,11 +403,11 @@ class Message:
         self._values.pop(name, None)
         self._lazy.pop(name, None)
 
-    def Clear(self) -> None:  # noqa: N802
+    def Clear(self) -> None:
         self._values.clear()
         self._lazy.clear()
 
-    def ListFields(self) -> list:  # noqa: N802
+    def ListFields(self) -> list:
         out = []
         for f in self._FIELDS:
             v = self._values.get(f.name)
@@ -416,10 +416,10 @@ class Message:
             out.append((f, v))
         return out
 
-    def IsInitialized(self) -> bool:  # noqa: N802
+    def IsInitialized(self) -> bool:
         return True
 
-    def CopyFrom(self, other) -> None:  # noqa: N802
+    def CopyFrom(self, other) -> None:
         if other is self:
             return
         if type(other) is not type(self):
@@ -428,7 +428,7 @@ class Message:
         self.Clear()
         self.MergeFrom(other)
 
-    def MergeFrom(self, other) -> None:  # noqa: N802
+    def MergeFrom(self, other) -> None:
         if type(other) is not type(self):
             raise TypeError(f"Parameter to MergeFrom() must be instance of same class: expected "
                             f"{type(self).__name__} got {type(other).__name__}.")
@@ -443,7 +443,7 @@ class Message:
         if other._values:
             self._modified()
 
-    def SerializeToString(self, deterministic: bool = False) -> bytes:  # noqa: N802
+    def SerializeToString(self, deterministic: bool = False) -> bytes:
         out = []
         for f in self._FIELDS:
             v = self._values.get(f.name)
@@ -470,13 +470,13 @@ class Message:
                     out.append(pb.length_delimited(f.number, entry))
         return b"".join(out)
 
-    def SerializePartialToString(self, deterministic: bool = False) -> bytes:  # noqa: N802
+    def SerializePartialToString(self, deterministic: bool = False) -> bytes:
         return self.SerializeToString(deterministic)
 
-    def ByteSize(self) -> int:  # noqa: N802
+    def ByteSize(self) -> int:
         return len(self.SerializeToString())
 
-    def MergeFromString(self, data) -> int:  # noqa: N802
+    def MergeFromString(self, data) -> int:
         data = bytes(data)
         for number, wt, value in pb.fields(data):
             f = self._BY_NUMBER.get(number)
@@ -526,12 +526,12 @@ class Message:
         self._modified()
         return len(data)
 
-    def ParseFromString(self, data) -> int:  # noqa: N802
+    def ParseFromString(self, data) -> int:
         self.Clear()
         return self.MergeFromString(data)
 
     @classmethod
-    def FromString(cls, data):  # noqa: N802
+    def FromString(cls, data):
         m = cls()
         m.MergeFromString(data)
         return m

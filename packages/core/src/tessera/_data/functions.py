@@ -25,7 +25,7 @@ def _should_unpack(element) -> bool:
 class StructuredFunction:
     """``fn`` made callable on whole elements: unpacks tuples, normalizes the result."""
 
-    __slots__ = ("_fn", "_input_spec", "_output_spec", "_first_element", "call", "name")
+    __slots__ = ("_first_element", "_fn", "_input_spec", "_output_spec", "call", "name")
 
     def __init__(self, fn: Callable, input_spec, first_element: Callable | None = None) -> None:
         if not callable(fn):
@@ -80,7 +80,9 @@ class StructuredFunction:
                              f"is empty and the function could not be traced")
         with structure.learning_specs() as hints:
             out = self.call(element)
-        return structure.spec_of_hinted(out, hints)
+        # One element cannot tell which dimensions vary: keep ranks and dtypes, relax the
+        # dimensions (unless a function recorded its exact spec as a hint).
+        return structure.spec_of_hinted(out, hints, relax=True)
 
 
 def _traced_output_spec(fn, input_spec):
@@ -99,7 +101,7 @@ def _traced_output_spec(fn, input_spec):
         out_flat = structure.flatten(out)
         specs = [TensorSpec(t.shape, t.dtype) for t in out_flat]
         return structure.pack(out, specs)
-    except Exception:  # noqa: BLE001 - any failure means: learn the spec by running instead
+    except Exception:
         return None
 
 

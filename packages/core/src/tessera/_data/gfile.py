@@ -33,7 +33,7 @@ class GFile:
     def _file(self):
         if self._f is None:
             try:
-                self._f = open(self.name, self.mode)  # noqa: SIM115 - closed by close()
+                self._f = open(self.name, self.mode)
             except FileNotFoundError:
                 raise _not_found(self.name) from None
         return self._f

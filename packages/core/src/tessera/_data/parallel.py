@@ -16,7 +16,7 @@ import weakref
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from tessera._data import structure  # noqa: F401 - kept for symmetry with other modules
+from tessera._data import structure
 from tessera._data.dataset import AUTOTUNE, UNKNOWN, DatasetV2, as_int, default_parallelism
 from tessera._data.functions import _wrap_function
 from tessera._data.transformations import _LazySpec, _Unary
@@ -39,7 +39,7 @@ def _run_chunk(call, elements):
     for e in elements:
         try:
             out.append((True, call(e)))
-        except Exception as exc:  # noqa: BLE001 - delivered to the consumer in order
+        except Exception as exc:
             out.append((False, exc))
     return out, time.perf_counter() - t0
 
@@ -158,7 +158,7 @@ def _produce(it, q: queue.Queue, stop: threading.Event) -> None:
         except StopIteration:
             put(_END)
             return
-        except Exception as exc:  # noqa: BLE001 - re-raised in the consumer
+        except Exception as exc:
             if not put(_Failure(exc)):
                 return
             continue
@@ -168,7 +168,7 @@ def _produce(it, q: queue.Queue, stop: threading.Event) -> None:
     if close is not None:
         try:
             close()
-        except Exception:  # noqa: BLE001
+        except Exception:
             pass
 
 

@@ -21,8 +21,7 @@ import os
 from tessera import errors
 from tessera._data import structure
 from tessera._data.dataset import DatasetV2
-from tessera._data.element_codec import (decode_element, encode_element, spec_from_json,
-                                         spec_to_json)
+from tessera._data.element_codec import decode_element, encode_element, spec_from_json, spec_to_json
 from tessera._data.tfrecord import TFRecordWriter, _compression_name, read_records
 
 FORMAT = "tessera-dataset"

@@ -288,5 +288,14 @@ def hint_spec(value, spec) -> None:
         table[id(value)] = spec
 
 
-def spec_of_hinted(element, table: dict):
-    return map_structure(lambda v: table.get(id(v)) or spec_of_leaf(v), element)
+def spec_of_hinted(element, table: dict, relax: bool = False):
+    def one(v):
+        hinted = table.get(id(v))
+        if hinted is not None:
+            return hinted
+        spec = spec_of_leaf(v)
+        if relax and isinstance(spec, TensorSpec) and spec.shape.rank:
+            return TensorSpec([None] * spec.shape.rank, spec.dtype)
+        return spec
+
+    return map_structure(one, element)

@@ -123,7 +123,7 @@ class TFRecordWriter:
         path = os.fspath(path.numpy() if hasattr(path, "numpy") else path)
         path = os.fsdecode(path)
         try:
-            self._file = open(path, "wb")  # noqa: SIM115 - closed by close()
+            self._file = open(path, "wb")
         except FileNotFoundError:
             raise errors.NotFoundError(None, None, f"{os.path.dirname(path)}; No such file or "
                                                    f"directory") from None
@@ -177,7 +177,7 @@ class TFRecordWriter:
     def __del__(self):
         try:
             self.close()
-        except Exception:  # noqa: BLE001 - never raise from a finalizer
+        except Exception:
             pass
 
 
@@ -187,7 +187,7 @@ def open_stream(path: str, compression: str, buffer_size: int | None = None):
     """Yield decompressed byte blocks of ``path``."""
     size = buffer_size or _BLOCK
     try:
-        f = open(path, "rb")  # noqa: SIM115 - closed below
+        f = open(path, "rb")
     except FileNotFoundError:
         raise errors.NotFoundError(None, None, f"{path}; No such file or directory") from None
     except IsADirectoryError:

@@ -59,7 +59,7 @@ def _resolve(spec):
 class _MapIterator:
     """A class (not a generator) so an error in one element leaves the iterator usable."""
 
-    __slots__ = ("_it", "_call")
+    __slots__ = ("_call", "_it")
 
     def __init__(self, it, call) -> None:
         self._it, self._call = it, call
@@ -354,7 +354,7 @@ class _IgnoreErrorsIterator:
                 return next(self._it)
             except StopIteration:
                 raise
-            except Exception as e:  # noqa: BLE001 - the transformation's purpose
+            except Exception as e:
                 if self._log:
                     logging.getLogger("tessera").warning("Error raised with error message %s",
                                                          e)

@@ -366,6 +366,9 @@ def _install_operators() -> None:
                 continue
 
             def op(self, other, _m=method):
+                # Read both operands here so the tensor op takes its fast path.
+                if getattr(other, "_is_variable", False):
+                    other = other._as_tensor()
                 return _m(self._as_tensor(), other)
 
             setattr(Variable, attr, op)

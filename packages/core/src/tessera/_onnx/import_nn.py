@@ -489,6 +489,7 @@ def _resize(ctx, scope, x, roi=None, scales=None, sizes=None):
     rv = None if rv is None or rv.size == 0 else rv.astype(np.float64)
     scale = {a: 1.0 for a in range(r)}
     out = {a: dims[a] for a in range(r)}
+    length = {}
     if zv is not None:
         policy = ctx.attr("keep_aspect_ratio_policy", "stretch")
         if policy != "stretch":
@@ -505,6 +506,7 @@ def _resize(ctx, scope, x, roi=None, scales=None, sizes=None):
         for i, a in enumerate(axes):
             scale[a] = float(sv[i])
             out[a] = int(np.floor(dims[a] * sv[i]))
+            length[a] = dims[a] * sv[i]
     roi_s = {a: 0.0 for a in range(r)}
     roi_e = {a: 1.0 for a in range(r)}
     if rv is not None:
@@ -517,7 +519,7 @@ def _resize(ctx, scope, x, roi=None, scales=None, sizes=None):
                 "coordinate_transformation_mode") != "tf_crop_and_resize":
             continue
         y = _resize_axis(ctx, y, a, r, dims[a], out[a], scale[a], roi_s[a], roi_e[a],
-                         out[a], ctx.attr("extrapolation_value", 0.0))
+                         length.get(a, out[a]), ctx.attr("extrapolation_value", 0.0))
     if y.dtype != x.dtype:
         y = tf.cast(tf.round(y) if x.dtype.is_integer else y, x.dtype)
     return y
@@ -531,3 +533,104 @@ def _upsample(ctx, scope, x, scales):
              "coordinate_transformation_mode": "asymmetric", "nearest_mode": "floor"}
     sub = NodeContext(ctx.node, attrs, 11, ctx.graph_runner, "")
     return _resize(sub, scope, x, None, scales, None)
+
+
+# ---- recurrent layers (unrolled over the static sequence length) ------------------------------
+_ACTIVATIONS = {"Sigmoid": tf.math.sigmoid, "Tanh": tf.math.tanh, "Relu": tf.nn.relu}
+
+
+def _activations(ctx, defaults: list[str], n_dirs: int):
+    names = ctx.attr("activations") or defaults * n_dirs
+    try:
+        return [_ACTIVATIONS[n] for n in names]
+    except KeyError as e:
+        raise NotImplementedError(f"ONNX {ctx.op_type} activation {e} is not supported") \
+            from None
+
+
+def _recurrent(ctx, kind, x, w, r, b=None, seq_lens=None, h0=None, c0=None, p=None):
+    if seq_lens is not None:
+        from tessera._onnx.importer import static_value
+
+        lens = static_value(seq_lens)
+        if lens is None or np.any(lens != static_shape(x)[ctx.attr("layout", 0)]):
+            raise NotImplementedError(f"ONNX {kind} with per-batch sequence_lens")
+    layout = ctx.attr("layout", 0)
+    if layout:
+        x = tf.transpose(x, [1, 0, 2])
+        h0 = None if h0 is None else tf.transpose(h0, [1, 0, 2])
+        c0 = None if c0 is None else tf.transpose(c0, [1, 0, 2])
+    direction = ctx.attr("direction", "forward")
+    n_dirs = 2 if direction == "bidirectional" else 1
+    hidden = ctx.attr("hidden_size") or static_shape(r)[-1]
+    seq, batch = static_shape(x)[:2]
+    gates = {"RNN": 1, "GRU": 3, "LSTM": 4}[kind]
+    defaults = {"RNN": ["Tanh"], "GRU": ["Sigmoid", "Tanh"],
+                "LSTM": ["Sigmoid", "Tanh", "Tanh"]}[kind]
+    acts = _activations(ctx, defaults, n_dirs)
+    per = len(defaults)
+    clip = ctx.attr("clip")
+    ys, hs, cs = [], [], []
+    for d in range(n_dirs):
+        f = acts[d * per:(d + 1) * per]
+        wd, rd = w[d], r[d]
+        bd = b[d] if b is not None else tf.zeros([2 * gates * hidden], x.dtype)
+        wb, rb = bd[:gates * hidden], bd[gates * hidden:]
+        h = h0[d] if h0 is not None else tf.zeros([batch, hidden], x.dtype)
+        c = c0[d] if c0 is not None else tf.zeros([batch, hidden], x.dtype)
+        pd = p[d] if p is not None else None
+        steps = range(seq - 1, -1, -1) if (direction == "reverse" or d == 1) else range(seq)
+        outs = [None] * seq
+        for t in steps:
+            xw = tf.matmul(x[t], wd, transpose_b=True) + wb
+            if kind == "RNN":
+                pre = xw + tf.matmul(h, rd, transpose_b=True) + rb
+                h = f[0](tf.clip_by_value(pre, -clip, clip) if clip else pre)
+            elif kind == "GRU":
+                hr = tf.matmul(h, rd[:2 * hidden], transpose_b=True) + rb[:2 * hidden]
+                z = f[0](xw[:, :hidden] + hr[:, :hidden])
+                rr = f[0](xw[:, hidden:2 * hidden] + hr[:, hidden:])
+                rh, rbh = rd[2 * hidden:], rb[2 * hidden:]
+                if ctx.attr("linear_before_reset", 0):
+                    hh = xw[:, 2 * hidden:] + rr * (tf.matmul(h, rh, transpose_b=True) + rbh)
+                else:
+                    hh = xw[:, 2 * hidden:] + tf.matmul(rr * h, rh, transpose_b=True) + rbh
+                h = (1 - z) * f[1](hh) + z * h
+            else:
+                g = xw + tf.matmul(h, rd, transpose_b=True) + rb
+                gi, go, gf, gc = (g[:, k * hidden:(k + 1) * hidden] for k in range(4))
+                if pd is not None:
+                    gi = gi + pd[:hidden] * c
+                    gf = gf + pd[2 * hidden:] * c
+                i_t, f_t = f[0](gi), f[0](gf)
+                if ctx.attr("input_forget", 0):
+                    f_t = 1 - i_t
+                c = f_t * c + i_t * f[1](gc)
+                if pd is not None:
+                    go = go + pd[hidden:2 * hidden] * c
+                h = f[0](go) * f[2](c)
+            outs[t] = h
+        ys.append(tf.stack(outs, 0))
+        hs.append(h)
+        cs.append(c)
+    y = tf.stack(ys, 1)  # [seq, dirs, batch, hidden]
+    y_h, y_c = tf.stack(hs, 0), tf.stack(cs, 0)
+    if layout:
+        y = tf.transpose(y, [2, 0, 1, 3])
+        y_h, y_c = tf.transpose(y_h, [1, 0, 2]), tf.transpose(y_c, [1, 0, 2])
+    return (y, y_h, y_c) if kind == "LSTM" else (y, y_h)
+
+
+@converter("RNN", since=7)
+def _rnn(ctx, scope, x, w, r, b=None, seq_lens=None, h0=None):
+    return _recurrent(ctx, "RNN", x, w, r, b, seq_lens, h0)
+
+
+@converter("GRU", since=7)
+def _gru(ctx, scope, x, w, r, b=None, seq_lens=None, h0=None):
+    return _recurrent(ctx, "GRU", x, w, r, b, seq_lens, h0)
+
+
+@converter("LSTM", since=7)
+def _lstm(ctx, scope, x, w, r, b=None, seq_lens=None, h0=None, c0=None, p=None):
+    return _recurrent(ctx, "LSTM", x, w, r, b, seq_lens, h0, c0, p)

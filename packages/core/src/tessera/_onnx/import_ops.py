@@ -83,14 +83,17 @@ for _name, _fn in _BINARY.items():
 @converter("Div")
 def _div(ctx, scope, a, b):
     if a.dtype.is_integer:
-        return tf.math.truncatediv(a, b)
+        return tf.truncatediv(a, b)
     return tf.math.divide(a, b)
 
 
 @converter("Mod", since=10)
 def _mod(ctx, scope, a, b):
     if ctx.attr("fmod", 0) or a.dtype.is_floating:
-        return tf.math.truncatemod(a, b)
+        if a.dtype == tf.float16:
+            return tf.cast(tf.truncatemod(tf.cast(a, tf.float32), tf.cast(b, tf.float32)),
+                           a.dtype)
+        return tf.truncatemod(a, b)
     return tf.math.floormod(a, b)
 
 
@@ -358,10 +361,14 @@ def _make_reduce(fn, empty_value):
 
 
 def _lowest(x):
+    if x.dtype == tf.bool:
+        return False
     return -np.inf if x.dtype.is_floating else np.iinfo(np_of(x)).min
 
 
 def _highest(x):
+    if x.dtype == tf.bool:
+        return True
     return np.inf if x.dtype.is_floating else np.iinfo(np_of(x)).max
 
 
@@ -708,20 +715,21 @@ def _scatter_reduce(data, idx, updates, reduction):
 
 
 def _scatter_mul_factors(ones, idx, updates):
-    """Products of the updates landing on each element (sequentially, duplicates allowed)."""
+    """Products of the updates landing on each element (duplicates multiply in turn)."""
     from tessera._onnx.importer import static_value
 
     iv = static_value(idx)
     if iv is None:
         raise NotImplementedError("ONNX scatter with reduction='mul' needs constant indices")
+    k = iv.shape[-1]
+    n = int(np.prod(iv.shape[:-1]))
+    flat_idx = iv.reshape(n, k)
+    slice_shape = static_shape(ones)[k:]
+    upd = tf.reshape(updates, [n, *slice_shape])
     out = ones
-    n = iv.shape[0] if iv.ndim > 1 else 1
-    flat_idx = iv.reshape(n, -1) if iv.ndim > 1 else iv.reshape(1, -1)
-    upd = tf.reshape(updates, [n, -1]) if iv.ndim > 1 else tf.reshape(updates, [1, -1])
     for i in range(n):
-        cur = tf.gather_nd(out, const(flat_idx[i:i + 1]))
-        piece = tf.reshape(upd[i], tf.shape(cur))
-        out = tf.tensor_scatter_nd_update(out, const(flat_idx[i:i + 1]), cur * piece)
+        where = const(flat_idx[i:i + 1])
+        out = tf.tensor_scatter_nd_update(out, where, tf.gather_nd(out, where) * upd[i:i + 1])
     return out
 
 
@@ -761,6 +769,7 @@ def _tile(ctx, scope, x, repeats):
 
 @converter("Range", since=11)
 def _range(ctx, scope, start, limit, delta):
+    start, limit, delta = (tf.reshape(v, []) for v in (start, limit, delta))
     return tf.range(start, limit, delta, dtype=start.dtype)
 
 

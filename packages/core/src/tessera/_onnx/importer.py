@@ -41,9 +41,9 @@ def _import_onnx():
 def np_dtype(elem_type: int):
     """The numpy dtype of an ONNX element type; NotImplementedError for types Tessera lacks."""
     if elem_type == 16:
-        from tessera._framework.bfloat16 import bfloat16 as bf16  # noqa: F401  (may not exist)
+        from tessera import dtypes
 
-        return bf16
+        return np.dtype(dtypes.bfloat16.as_numpy_dtype)
     dt = _ONNX_TO_NP.get(elem_type)
     if dt is None:
         name = _ONNX_TYPE_NAMES.get(elem_type, str(elem_type))
@@ -75,6 +75,11 @@ def _is_symbolic(x) -> bool:
     from tessera._graph.graph import GraphTensor
 
     return isinstance(x, GraphTensor)
+
+
+def _is_constant(x) -> bool:
+    """A value fixed while tracing (not a variable, not symbolic): safe to fold."""
+    return not getattr(x, "_is_variable", False) and not _is_symbolic(x)
 
 
 def static_value(x):
@@ -248,16 +253,17 @@ class GraphRunner:
         converter = self._converter(domain, node.op_type, version)
         ctx = NodeContext(node, attrs, version, self, domain)
         if converter is None:
-            body = self._function_body(node, domain, version, inputs)
+            body = self._function_body(node, domain, version, inputs, attrs)
             if body is None:
                 raise NotImplementedError(
                     f"ONNX operator {node.op_type} (opset {version}"
                     f"{', domain ' + domain if domain else ''}) is not supported by the Tessera "
                     f"ONNX importer")
-            return self._run_function(body, node, inputs, attrs, scope)
+            return self._run_function(body, node, inputs, attrs, scope,
+                                      _schema_defaults(self.onnx, node, domain, version))
         if context.graph is not None and node.op_type not in _NO_FOLD and \
                 not any(a.type in (5, 10) for a in node.attribute) and \
-                all(static_value(x) is not None for x in _leaves(inputs)):
+                all(_is_constant(x) for x in _leaves(inputs)):
             with eager_scope():  # constant folding while tracing: shapes stay concrete
                 outs = converter(ctx, scope, *inputs)
         else:
@@ -275,7 +281,7 @@ class GraphRunner:
                 best = fn
         return best
 
-    def _function_body(self, node, domain: str, version: int, inputs: list):
+    def _function_body(self, node, domain: str, version: int, inputs: list, attrs: dict):
         """The FunctionProto ONNX defines for an operator (None if it is primitive)."""
         from onnx import defs
 
@@ -290,7 +296,8 @@ class GraphRunner:
             for x in inputs:
                 types.append(_type_proto(self.onnx, x).SerializeToString())
             try:
-                raw = schema.get_context_dependent_function(node.SerializeToString(), types)
+                raw = schema.get_context_dependent_function(
+                    _resolved(self.onnx, node, attrs).SerializeToString(), types)
             except Exception:
                 return None
             fn = self.onnx.FunctionProto()
@@ -298,14 +305,15 @@ class GraphRunner:
             return fn
         return None
 
-    def _run_function(self, fn, node, inputs: list, attrs: dict, scope: Scope) -> list:
+    def _run_function(self, fn, node, inputs: list, attrs: dict, scope: Scope,
+                      defaults: dict | None = None) -> list:
         inner = Scope(None)
         for name, value in zip(fn.input, inputs):
             if name:
                 inner.values[name] = value
         for name in list(fn.input)[len(inputs):]:
             inner.values[name] = None
-        refs = {}
+        refs = dict(defaults or {})
         for a in fn.attribute_proto:  # defaults of function attributes
             refs[a.name] = _attr_value(self.onnx, a)
         refs.update(attrs)
@@ -314,7 +322,38 @@ class GraphRunner:
         for imp in fn.opset_import:
             opsets["" if imp.domain in ("", "ai.onnx") else imp.domain] = imp.version
         self.run_nodes(fn.node, inner, opsets, refs)
-        return [inner.get(name) for name in fn.output]
+        wanted = list(node.output)
+        return [inner.get(name) if i < len(wanted) and wanted[i] else None
+                for i, name in enumerate(fn.output)]
+
+
+def _resolved(onnx, node, attrs: dict):
+    """``node`` with attribute references replaced by the values they resolved to."""
+    if not any(a.ref_attr_name for a in node.attribute):
+        return node
+    from onnx import helper, numpy_helper
+
+    out = onnx.NodeProto()
+    out.CopyFrom(node)
+    del out.attribute[:]
+    for name, value in attrs.items():
+        if isinstance(value, np.ndarray):
+            value = numpy_helper.from_array(value)
+        out.attribute.append(helper.make_attribute(name, value))
+    return out
+
+
+def _schema_defaults(onnx, node, domain: str, version: int) -> dict:
+    """Default attribute values of a standard operator (its function body refers to them)."""
+    from onnx import defs
+
+    schema = defs.get_schema(node.op_type, version, domain)
+    out = {}
+    for name, attr in schema.attributes.items():
+        default = attr.default_value
+        if default is not None and default.type != 0:
+            out[name] = _attr_value(onnx, default)
+    return out
 
 
 _NO_FOLD = frozenset({"If", "Loop", "Scan", "RandomNormal", "RandomUniform",

@@ -70,13 +70,6 @@ def unbroadcast(g, x):
     return array_ops.sum_to_shape(g, xs)
 
 
-def _quiet_binary(fn, x, y):
-    if x.dtype.kind in "fc":
-        with np.errstate(invalid="ignore", over="ignore"):
-            return fn(x, y)
-    return fn(x, y)
-
-
 # ---- binary arithmetic ---------------------------------------------------------------------
 ADD = declare("AddV2", np.add, infer=_rules.broadcast, samples=lambda: _samples.binary(
     ("float32", "float64", "int32", "complex64")))
@@ -131,7 +124,7 @@ def _sub_grad(ctx, dy):
 
 SUB.def_onnx(lambda b, x, y: b.op("Sub", x, y))
 
-MUL = declare("Mul", lambda x, y: _quiet_binary(np.multiply, x, y), infer=_rules.broadcast, samples=lambda: _samples.binary(
+MUL = declare("Mul", np.multiply, infer=_rules.broadcast, samples=lambda: _samples.binary(
     ("float32", "float64", "int32", "complex128")))
 
 

@@ -6,6 +6,7 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
+from tessera._framework.tensor import EagerTensor
 from tessera._framework.op import Sample, declare, not_differentiable
 from tessera._ops import _rules, _samples, array_ops, math_ops
 from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, static_shape, tensor
@@ -151,8 +152,15 @@ def _reduce(op, input_tensor, axis, keepdims, allowed):
     return execute(op, (x,), {"axis": axes, "keepdims": bool(keepdims)})
 
 
+_SUM_FAST = frozenset(_dtypes.as_dtype(n) for n in NUMERIC)
+_ALL = {"axis": None, "keepdims": False}
+
+
 def reduce_sum(input_tensor, axis=None, keepdims=False, name=None):
     """``tf.math.reduce_sum``."""
+    if axis is None and not keepdims and type(input_tensor) is EagerTensor and \
+            input_tensor._dtype in _SUM_FAST:
+        return execute(SUM, (input_tensor,), _ALL)  # the common full reduction
     x = tensor(input_tensor)
     if x.dtype is _dtypes.bool:
         from tessera._ops import math_ops

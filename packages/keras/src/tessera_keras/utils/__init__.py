@@ -1,0 +1,32 @@
+"""``keras.utils``."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tessera_keras._random import set_random_seed
+from tessera_keras._serialization import register_keras_serializable
+from tessera_keras.utils._progbar import Progbar
+
+
+def to_categorical(x, num_classes=None) -> np.ndarray:
+    x = np.asarray(x, dtype="int64")
+    shape = x.shape
+    if shape and shape[-1] == 1 and len(shape) > 1:
+        shape = shape[:-1]
+    x = x.reshape(-1)
+    num_classes = int(num_classes if num_classes is not None else np.max(x) + 1)
+    out = np.zeros((x.shape[0], num_classes), dtype="float32")
+    out[np.arange(x.shape[0]), x] = 1
+    return out.reshape(*shape, num_classes)
+
+
+def normalize(x, axis=-1, order=2) -> np.ndarray:
+    x = np.asarray(x)
+    norm = np.atleast_1d(np.linalg.norm(x, order, axis))
+    norm[norm == 0] = 1
+    return x / np.expand_dims(norm, axis)
+
+
+__all__ = ["Progbar", "normalize", "register_keras_serializable", "set_random_seed",
+           "to_categorical"]
