@@ -6,8 +6,8 @@ import numpy as np
 
 from tessera import dtypes as _dtypes
 from tessera._framework.execute import execute
-from tessera._framework.tensor import EagerTensor
 from tessera._framework.op import Sample, declare, not_differentiable
+from tessera._framework.tensor import EagerTensor
 from tessera._ops import _rules, _samples, array_ops, math_ops
 from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, static_shape, tensor
 
