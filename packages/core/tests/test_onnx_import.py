@@ -302,3 +302,19 @@ def test_wrong_number_of_inputs(tmp_path):
         loaded()
     with pytest.raises(TypeError, match="no input"):
         loaded(_x(), bogus=1)
+
+
+def test_loop_inside_tf_function_uses_while_loop():
+    body = helper.make_graph(
+        [helper.make_node("Add", ["acc_in", "acc_in"], ["acc_out"]),
+         helper.make_node("Identity", ["cond_in"], ["cond_out"])],
+        "body", [_vi("i", TensorProto.INT64, []), _vi("cond_in", TensorProto.BOOL, []),
+                 _vi("acc_in", shape=[2])],
+        [_vi("cond_out", TensorProto.BOOL, []), _vi("acc_out", shape=[2])])
+    model = _model([helper.make_node("Loop", ["n", "", "x"], ["y"], body=body)],
+                   [_vi("n", TensorProto.INT64, []), _vi("x", shape=[2])], [_vi("y", shape=[2])])
+    loaded = tf.onnx.load(model)
+    x = np.array([1, 3], np.float32)
+    np.testing.assert_array_equal(loaded(np.int64(3), x).numpy(), x * 8)
+    traced = tf.function(lambda n, x: loaded(n, x))
+    np.testing.assert_array_equal(traced(tf.constant(3, tf.int64), tf.constant(x)).numpy(), x * 8)

@@ -30,7 +30,8 @@ def test_crc32c_known_values_and_paths():
     rng = np.random.default_rng(0)
     for n in (1, 3, 4, 511, 512, 513, 4096, 70001):
         data = rng.integers(0, 256, n, dtype=np.uint8).tobytes()
-        assert crc32c(data) == _slow_crc(data[:600]) if n <= 600 else True
+        if n <= 600:
+            assert crc32c(data) == _slow_crc(data)
         assert crc32c(data) == crc32c(data[n // 3:], crc32c(data[:n // 3]))
     big = rng.integers(0, 256, 3000, dtype=np.uint8).tobytes()
     assert crc32c(big) == _slow_crc(big)

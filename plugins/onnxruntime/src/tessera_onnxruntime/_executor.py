@@ -30,6 +30,9 @@ class OnnxRuntimeExecutor:
         if inter:
             options.inter_op_num_threads = inter
         options.log_severity_level = 3
+        # Spinning worker threads collapse under contention (Python threads of tf.data, other
+        # processes on a 2-core machine); sleeping threads cost little at these sizes.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         try:
             self.session = ort.InferenceSession(self.model.SerializeToString(), options,
                                                 providers=["CPUExecutionProvider"])

@@ -305,7 +305,7 @@ def _layer_norm(ctx, scope, x, scale, bias=None):
 def _group_norm(ctx, scope, x, scale, bias):
     dims = static_shape(x)
     g = ctx.attr("num_groups")
-    n, c = dims[:2]
+    n = dims[0]
     xg = tf.reshape(x, [n, g, -1])
     mean = tf.reduce_mean(xg, [2], keepdims=True)
     var = tf.reduce_mean(tf.square(xg - mean), [2], keepdims=True)
@@ -350,7 +350,7 @@ def _lrn(ctx, scope, x):
     r = rank(x)
     c = static_shape(x)[1]
     sq = tf.square(x)
-    lo, hi = (size - 1) // 2, int(math.ceil((size - 1) / 2))
+    lo, hi = (size - 1) // 2, math.ceil((size - 1) / 2)
     padded = tf.pad(sq, [[0, 0], [lo, hi]] + [[0, 0]] * (r - 2))
     total = padded[:, 0:c]
     for i in range(1, size):

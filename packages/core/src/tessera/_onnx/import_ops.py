@@ -57,11 +57,6 @@ def _isinf(ctx, scope, x):
     return tf.zeros_like(inf)
 
 
-def _same(a, b):
-    """Bring a Python/NumPy-derived constant to ``a``'s dtype (ONNX inputs already agree)."""
-    return a, b
-
-
 _BINARY = {
     "Add": tf.math.add, "Sub": tf.math.subtract, "Mul": tf.math.multiply,
     "And": tf.math.logical_and, "Or": tf.math.logical_or, "Xor": tf.math.logical_xor,
@@ -492,7 +487,7 @@ def _cast_to(x, dt):
         if x.dtype == tf.string:
             return x
         if x.dtype.is_floating:
-            return tf.strings.as_string(x) if False else _float_to_string(x)
+            return _float_to_string(x)
         return tf.strings.as_string(x)
     target = tf.as_dtype(dt)
     if x.dtype == tf.string:

@@ -1,0 +1,30 @@
+"""``keras.models``."""
+
+from tessera_keras.models._functional import Functional
+from tessera_keras.models._model import Model
+from tessera_keras.models._sequential import Sequential
+
+
+def clone_model(model, input_tensors=None, clone_function=None):
+    """A new model with the same architecture and freshly initialized weights."""
+    config = model.get_config()
+    if isinstance(model, Sequential):
+        return Sequential.from_config(config)
+    if isinstance(model, Functional):
+        return Functional.from_config(config)
+    return type(model).from_config(config)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    from tessera_keras.saving import save_model as _save
+
+    _save(model, filepath, overwrite=overwrite, **kwargs)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    from tessera_keras.saving import load_model as _load
+
+    return _load(filepath, custom_objects=custom_objects, compile=compile)
+
+
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]

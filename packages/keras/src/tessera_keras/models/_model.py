@@ -1,0 +1,101 @@
+"""``keras.Model``: a layer with compile/fit/evaluate/predict, summary and saving."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from tessera._framework import nest
+from tessera_keras import _keras_tensor as kt
+from tessera_keras.layers._base import Layer
+from tessera_keras.models._trainer import Trainer
+
+
+class Model(Trainer, Layer):
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or ("inputs" in kwargs and "outputs" in kwargs) or
+                             (len(args) == 1 and "outputs" in kwargs)):
+            from tessera_keras.models._functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *args, **kwargs) -> None:
+        if args or "inputs" in kwargs:
+            raise TypeError("Model(inputs, outputs) makes a functional model; subclasses call "
+                            "super().__init__() with keyword arguments only.")
+        Layer.__init__(self, name=kwargs.pop("name", None),
+                       trainable=kwargs.pop("trainable", True), dtype=kwargs.pop("dtype", None))
+        Trainer.__init__(self)
+
+    @property
+    def layers(self) -> list:
+        from tessera_keras.layers._input import InputLayer
+
+        return [layer for layer in self._layers if not isinstance(layer, InputLayer)]
+
+    def get_layer(self, name=None, index=None):
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only "
+                                 f"has {len(self.layers)} layers.")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(f"No such layer: {name}. Existing layers are: "
+                         f"{[layer.name for layer in self.layers]}.")
+
+    def build(self, input_shape=None) -> None:
+        if self.built:
+            return
+        if input_shape is None:
+            raise ValueError("You must provide an `input_shape` argument.")
+        shapes = input_shape
+        if isinstance(shapes, list | tuple) and shapes and isinstance(shapes[0], list | tuple):
+            x = [np.zeros([1 if d is None else d for d in s], "float32") for s in shapes]
+        else:
+            x = np.zeros([1 if d is None else d for d in shapes], "float32")
+        self._build_shapes = input_shape
+        self.built = True
+        self(x)
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None) -> None:
+        from tessera_keras._summary import print_summary
+
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn,
+                      expand_nested=expand_nested, show_trainable=show_trainable,
+                      layer_range=layer_range)
+
+    def count_params(self) -> int:
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the "
+                             f"layer isn't built. You can build it manually via: "
+                             f"`{self.name}.build(batch_input_shape)`.")
+        return super().count_params()
+
+    # -- saving --------------------------------------------------------------------------
+    def save(self, filepath, overwrite=True, **kwargs) -> None:
+        from tessera_keras.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True) -> None:
+        from tessera_keras.saving._weights import save_weights
+
+        save_weights(self, filepath)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
+        from tessera_keras.saving._weights import load_weights
+
+        load_weights(self, filepath)
+
+    def get_config(self) -> dict:
+        return {"name": self.name, "trainable": self.trainable}
+
+    def __call__(self, *args, **kwargs):
+        return super().__call__(*args, **kwargs)
+
+
+def symbolic_shapes(x):
+    return nest.map_structure(lambda t: t.shape if isinstance(t, kt.KerasTensor) else None, x)
