@@ -115,45 +115,57 @@ def crc32c(data, crc: int = 0) -> int:
     return _raw_vectorized(head + data[4:]) ^ 0xFFFFFFFF
 
 
-def crc32c_many(records: list) -> list[int]:
-    """CRC-32C of each of many byte strings, vectorized across records of similar length."""
+def crc32c_array(records: list) -> np.ndarray:
+    """CRC-32C of each of many byte strings (int64 array), vectorized across records of
+    similar length: each group is right-aligned in a zero-padded matrix and its columns are
+    processed together."""
     n = len(records)
-    out = [0] * n
+    out = np.zeros(n, dtype=np.int64)
     if n < 32:
-        return [crc32c(r) for r in records]
-    lens = np.fromiter((len(r) for r in records), dtype=np.int64, count=n)
-    order = np.argsort(lens, kind="stable").tolist()
-    start = 0
+        out[:] = [crc32c(r) for r in records]
+        return out
+    lens = np.fromiter(map(len, records), dtype=np.int64, count=n)
+    order = np.argsort(lens, kind="stable")
+    sorted_lens = lens[order]
     table = _NP_TABLE
+    start = 0
     while start < n:
-        lo = lens[order[start]]
-        end = start
+        lo = int(sorted_lens[start])
         limit = max(lo + 16, lo * 5 // 4)
-        while end < n and lens[order[end]] <= limit and end - start < 8192:
-            end += 1
-        group = order[start:end]
+        end = min(int(np.searchsorted(sorted_lens, limit, side="right")), start + 8192)
+        idx = order[start:end]
         start = end
-        width = int(lens[group[-1]])
-        if len(group) < 32 or width >= _SMALL * 4 or lo < 4:
-            for i in group:
-                out[i] = crc32c(records[i])
+        width = int(sorted_lens[end - 1])
+        picked = idx.tolist()
+        if len(picked) < 32 or width >= _SMALL * 4 or lo < 4:
+            out[idx] = [crc32c(records[i]) for i in picked]
             continue
-        # Right-align each record after zero padding; the inversion of the initial
-        # register becomes an XOR of 0xFF into each record's first four bytes.
-        rows = b"".join(bytes(width - len(records[i])) + records[i] for i in group)
-        arr = np.frombuffer(rows, dtype=np.uint8).reshape(len(group), width).copy()
-        offsets = width - lens[group]
-        rix = np.arange(len(group))
+        if lo == width:
+            rows = b"".join([records[i] for i in picked])
+        else:
+            rows = b"".join([bytes(width - len(records[i])) + records[i] for i in picked])
+        arr = np.frombuffer(rows, dtype=np.uint8).reshape(len(picked), width).copy()
+        # The inversion of the initial register is an XOR of 0xFF into each record's first
+        # four bytes (leading zero padding leaves a zero register unchanged).
+        offsets = width - lens[idx]
+        rix = np.arange(len(picked))
         for k in range(4):
             arr[rix, offsets + k] ^= 0xFF
-        cols = arr.T.astype(np.int64)
-        crcs = np.zeros(len(group), dtype=np.int64)
-        for col in cols:
+        crcs = np.zeros(len(picked), dtype=np.int64)
+        for col in arr.T.astype(np.int64):
             crcs = table[(crcs ^ col) & 0xFF] ^ (crcs >> 8)
-        crcs ^= 0xFFFFFFFF
-        for i, c in zip(group, crcs.tolist()):
-            out[i] = c
+        out[idx] = crcs ^ 0xFFFFFFFF
     return out
+
+
+def crc32c_many(records: list) -> list[int]:
+    """CRC-32C of each of many byte strings."""
+    return crc32c_array(records).tolist()
+
+
+def mask_array(crcs: np.ndarray) -> np.ndarray:
+    """TF's masking applied to an int64 array of CRCs."""
+    return ((((crcs >> 15) | (crcs << 17)) & 0xFFFFFFFF) + _MASK_DELTA) & 0xFFFFFFFF
 
 
 def mask(crc: int) -> int:
@@ -171,4 +183,4 @@ def masked_crc32c(data) -> int:
 
 
 def masked_many(records: list) -> list[int]:
-    return [mask(c) for c in crc32c_many(records)]
+    return mask_array(crc32c_array(records)).tolist()

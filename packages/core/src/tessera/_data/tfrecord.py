@@ -16,7 +16,7 @@ import zlib
 import numpy as np
 
 from tessera import errors
-from tessera._data.crc32c import crc32c_many, mask
+from tessera._data.crc32c import crc32c_array, crc32c_many, mask, mask_array
 
 _U64 = struct.Struct("<Q")
 _U32 = struct.Struct("<I")
@@ -82,16 +82,23 @@ def _compressor(kind: str, options: TFRecordOptions | None):
 
 def frame_records(records: list[bytes]) -> bytes:
     """The TFRecord bytes of ``records``, checksummed together."""
-    headers = [_U64.pack(len(r)) for r in records]
-    hcrc = crc32c_many(headers)
-    dcrc = crc32c_many(records)
+    lens = np.fromiter(map(len, records), dtype="<u8", count=len(records))
+    headers = [h.tobytes() for h in lens]
+    hcrc = mask_array(crc32c_array(headers)).astype("<u4")
+    dcrc = mask_array(crc32c_array(records)).astype("<u4")
     parts = []
-    for h, hc, r, dc in zip(headers, hcrc, records, dcrc):
+    for h, hc, r, dc in zip(headers, hcrc.tobytes_list() if False else _words(hcrc), records,
+                            _words(dcrc)):
         parts.append(h)
-        parts.append(_U32.pack(mask(hc)))
+        parts.append(hc)
         parts.append(r)
-        parts.append(_U32.pack(mask(dc)))
+        parts.append(dc)
     return b"".join(parts)
+
+
+def _words(arr: np.ndarray) -> list[bytes]:
+    raw = arr.tobytes()
+    return [raw[i:i + 4] for i in range(0, len(raw), 4)]
 
 
 def _as_record(record) -> bytes:
@@ -216,18 +223,45 @@ def open_stream(path: str, compression: str, buffer_size: int | None = None):
                 yield out
 
 
-def read_records(path: str, compression: str = "", buffer_size: int | None = None):
-    """Yield the records of one TFRecord file, verifying every checksum."""
+def _verify(buf: bytes, starts: list[int], lens: list[int], base: int) -> list[bytes]:
+    """The data of the complete records at ``starts``, after checking every CRC."""
+    datas = [buf[s + _HEADER:s + _HEADER + n] for s, n in zip(starts, lens)]
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+    st = np.asarray(starts, dtype=np.int64)
+    four = np.arange(4)
+    stored_h = u8[(st + 8)[:, None] + four].copy().view("<u4").ravel().astype(np.int64)
+    stored_d = u8[(st + _HEADER + np.asarray(lens, dtype=np.int64))[:, None] + four].copy() \
+        .view("<u4").ravel().astype(np.int64)
+    headers = [buf[s:s + 8] for s in starts]
+    bad_h = mask_array(crc32c_array(headers)) != stored_h
+    bad_d = mask_array(crc32c_array(datas)) != stored_d
+    if bad_h.any() or bad_d.any():
+        i = int(np.argmax(bad_h | bad_d))
+        if bad_h[i]:
+            raise errors.DataLossError(None, None, f"corrupted record at {base + starts[i]} "
+                                                   f"(Is this even a TFRecord file?)")
+        raise errors.DataLossError(None, None, f"corrupted record at {base + starts[i]}")
+    return datas
+
+
+def _check_header(buf: bytes, base: int) -> None:
+    if _U32.unpack_from(buf, 8)[0] != mask(crc32c_many([buf[:8]])[0]):
+        raise errors.DataLossError(None, None, f"corrupted record at {base} "
+                                               f"(Is this even a TFRecord file?)")
+
+
+def read_record_blocks(path: str, compression: str = "", buffer_size: int | None = None):
+    """Yield lists of verified records of one TFRecord file, a buffer at a time."""
     buf = b""
     base = 0  # file offset of buf[0]
     blocks = open_stream(path, compression, buffer_size)
+    unpack = _U64.unpack_from
     eof = False
     while True:
-        # parse all complete records in buf
         pos, n = 0, len(buf)
         starts, lens = [], []
         while pos + _HEADER <= n:
-            (length,) = _U64.unpack_from(buf, pos)
+            (length,) = unpack(buf, pos)
             end = pos + _HEADER + length + _FOOTER
             if end > n:
                 break
@@ -235,17 +269,7 @@ def read_records(path: str, compression: str = "", buffer_size: int | None = Non
             lens.append(length)
             pos = end
         if starts:
-            headers = [buf[s:s + 8] for s in starts]
-            datas = [buf[s + _HEADER:s + _HEADER + ln] for s, ln in zip(starts, lens)]
-            hcrc = crc32c_many(headers)
-            dcrc = crc32c_many(datas)
-            for s, ln, hc, dc, data in zip(starts, lens, hcrc, dcrc, datas):
-                if _U32.unpack_from(buf, s + 8)[0] != mask(hc):
-                    raise errors.DataLossError(None, None, f"corrupted record at {base + s} "
-                                                           f"(Is this even a TFRecord file?)")
-                if _U32.unpack_from(buf, s + _HEADER + ln)[0] != mask(dc):
-                    raise errors.DataLossError(None, None, f"corrupted record at {base + s}")
-                yield data
+            yield _verify(buf, starts, lens, base)
         buf, base = buf[pos:], base + pos
         if eof:
             break
@@ -257,12 +281,14 @@ def read_records(path: str, compression: str = "", buffer_size: int | None = Non
                 continue
             break
         if len(buf) >= _HEADER:  # check the next header before reading a huge length
-            if _U32.unpack_from(buf, 8)[0] != mask(crc32c_many([buf[:8]])[0]):
-                raise errors.DataLossError(None, None, f"corrupted record at {base} "
-                                                       f"(Is this even a TFRecord file?)")
+            _check_header(buf, base)
     if len(buf) >= _HEADER:
-        if _U32.unpack_from(buf, 8)[0] != mask(crc32c_many([buf[:8]])[0]):
-            raise errors.DataLossError(None, None, f"corrupted record at {base} "
-                                                   f"(Is this even a TFRecord file?)")
+        _check_header(buf, base)
         raise errors.DataLossError(None, None, f"truncated record at {base}' failed with Read "
                                                f"less bytes than requested")
+
+
+def read_records(path: str, compression: str = "", buffer_size: int | None = None):
+    """Yield the records of one TFRecord file, verifying every checksum."""
+    for block in read_record_blocks(path, compression, buffer_size):
+        yield from block

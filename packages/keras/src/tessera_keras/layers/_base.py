@@ -214,11 +214,9 @@ class Layer(tf.Module):
             context.graph = None
         try:
             value = init(shape, dtype=dtype)
-            _naming.PATH.names.append(self.name)
-            try:
-                path = _naming.PATH.path(name)
-            finally:
-                _naming.PATH.names.pop()
+            inside = bool(_naming.PATH.names) and _naming.PATH.names[-1] == self.name
+            path = _naming.PATH.path(name) if inside else \
+                "/".join([*_naming.PATH.names, self.name, name])
             # Variable names must not pick up the caller's tf.name_scope prefix twice.
             variable = KerasVariable(value, name=name, path=path, trainable=trainable,
                                      dtype=dtype, regularizer=regularizers.get(regularizer),
