@@ -12,7 +12,7 @@ from tessera import dtypes as _dtypes
 from tessera import errors
 from tessera._data import structure
 from tessera._data.dataset import UNKNOWN, DatasetV2, as_int
-from tessera._data.tfrecord import _compression_name, open_stream, read_records
+from tessera._data.tfrecord import _compression_name, open_stream, read_record_blocks
 from tessera._framework.convert import wrap
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_spec import TensorSpec
@@ -122,8 +122,11 @@ class TFRecordDataset(_FileDataset):
         super().__init__(filenames, compression_type, buffer_size, num_parallel_reads)
 
     def _read_file(self, path: str):
-        for r in read_records(path, self._compression, self._buffer):
-            yield _scalar_string(r)
+        for block in read_record_blocks(path, self._compression, self._buffer):
+            arr = np.empty(len(block), dtype=object)
+            arr[:] = block
+            for i in range(len(block)):
+                yield wrap(arr[i, ...], _STRING, _CPU)
 
 
 class TextLineDataset(_FileDataset):
@@ -140,8 +143,10 @@ class TextLineDataset(_FileDataset):
         for block in open_stream(path, self._compression, self._buffer):
             lines = (rest + block).split(b"\n")
             rest = lines.pop()
-            for line in lines:
-                yield _scalar_string(line[:-1] if line.endswith(b"\r") else line)
+            arr = np.empty(len(lines), dtype=object)
+            arr[:] = [line[:-1] if line.endswith(b"\r") else line for line in lines]
+            for i in range(len(lines)):
+                yield wrap(arr[i, ...], _STRING, _CPU)
         if rest:
             yield _scalar_string(rest[:-1] if rest.endswith(b"\r") else rest)
 

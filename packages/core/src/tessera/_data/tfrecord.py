@@ -87,8 +87,7 @@ def frame_records(records: list[bytes]) -> bytes:
     hcrc = mask_array(crc32c_array(headers)).astype("<u4")
     dcrc = mask_array(crc32c_array(records)).astype("<u4")
     parts = []
-    for h, hc, r, dc in zip(headers, hcrc.tobytes_list() if False else _words(hcrc), records,
-                            _words(dcrc)):
+    for h, hc, r, dc in zip(headers, _words(hcrc), records, _words(dcrc)):
         parts.append(h)
         parts.append(hc)
         parts.append(r)
