@@ -196,3 +196,50 @@ def test_structured_outputs_and_python_values():
     out = f(tf.constant([1.0, 2.0]))
     assert float(out["sum"]) == 3.0 and out["n"] == 3
     assert out["pair"][1].numpy().tolist() == [2.0, 4.0]
+
+
+# Tracing counts TensorFlow 2.21 gives for the cases of its tf.function guide.
+def _count(fn_factory, calls):
+    f = fn_factory()
+    for c in calls:
+        c(f)
+    return f.experimental_get_tracing_count()
+
+
+def _ident():
+    return tf.function(lambda x: x)
+
+
+RETRACING = {
+    "python ints": (_ident, [lambda f: f(1), lambda f: f(2), lambda f: f(1)], 2),
+    "same-shape tensors": (_ident, [lambda f: f(tf.constant(1)), lambda f: f(tf.constant(2))], 1),
+    "new dtype": (_ident, [lambda f: f(tf.constant(1)), lambda f: f(tf.constant(1.0))], 2),
+    "new shapes": (_ident, [lambda f: f(tf.constant([1])), lambda f: f(tf.constant([1, 2])),
+                            lambda f: f(tf.constant([[1]]))], 3),
+    "input_signature None dim": (
+        lambda: tf.function(lambda x: x, input_signature=[tf.TensorSpec([None], tf.int32)]),
+        [lambda f: f(tf.constant([1])), lambda f: f(tf.constant([1, 2, 3]))], 1),
+    "reduce_retracing": (lambda: tf.function(lambda x: x, reduce_retracing=True),
+                         [lambda f, n=n: f(tf.zeros([n])) for n in range(1, 6)], 2),
+    "python lists": (_ident, [lambda f: f([1, 2]), lambda f: f([1, 2]), lambda f: f([1, 3])], 2),
+    "list of tensors": (_ident, [lambda f: f([tf.constant(1), tf.constant(2)]),
+                                 lambda f: f([tf.constant(3), tf.constant(4)])], 1),
+    "dict of tensors": (_ident, [lambda f: f({"a": tf.constant(1)}),
+                                 lambda f: f({"a": tf.constant(2)}),
+                                 lambda f: f({"b": tf.constant(2)})], 2),
+    "python floats vs tensors": (_ident, [lambda f: f(1.0), lambda f: f(tf.constant(1.0)),
+                                          lambda f: f(2.0)], 3),
+    "bools": (_ident, [lambda f: f(True), lambda f: f(False), lambda f: f(True)], 2),
+    "None argument": (lambda: tf.function(lambda x, y=None: x),
+                      [lambda f: f(tf.constant(1)), lambda f: f(tf.constant(1), None),
+                       lambda f: f(tf.constant(1), 2)], 2),
+    "numpy arrays": (_ident, [lambda f: f(np.ones(3, np.float32)),
+                              lambda f: f(np.zeros(3, np.float32))], 1),
+    "variables": (_ident, [lambda f: f(tf.Variable(1.0)), lambda f: f(tf.Variable(2.0))], 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(RETRACING))
+def test_retracing_counts_match_tensorflow(case):
+    factory, calls, expected = RETRACING[case]
+    assert _count(factory, calls) == expected

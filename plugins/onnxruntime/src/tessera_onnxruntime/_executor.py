@@ -21,7 +21,12 @@ class OnnxRuntimeExecutor:
         from tessera.config import threading
 
         self.graph = graph
-        self.model, self._input_names, self._output_names = lower_graph(graph, _needed(graph))
+        needed = _needed(graph)
+        if not graph.outputs and not graph.variable_values or \
+                all(op.type in ("Placeholder", "Const") for op in needed):
+            raise NotImplementedError("nothing to compute: the reference interpreter runs it")
+        self.model, self._input_names, self._output_names = lower_graph(graph, needed)
+        ort.set_default_logger_severity(4)  # a failed session is reported by our fallback
         options = ort.SessionOptions()
         intra, inter = (threading.get_intra_op_parallelism_threads(),
                         threading.get_inter_op_parallelism_threads())

@@ -9,6 +9,8 @@ import itertools
 import warnings
 import weakref
 
+import numpy as np
+
 from tessera import errors
 from tessera._framework import nest
 from tessera._framework.context import context
@@ -35,13 +37,20 @@ class _Arg:
         self.spec, self.value = spec, value
 
 
+def _is_tensorlike(x) -> bool:
+    """Arguments traced as tensors (placeholders): tensors, variables, NumPy arrays."""
+    return isinstance(x, Tensor | np.ndarray) or _is_variable(x)
+
+
 def _leaf_key(x):
+    if isinstance(x, np.ndarray):
+        return ("T", str(x.dtype), tuple(x.shape))
+    if _is_variable(x):
+        return ("T", x.dtype.name, tuple(x.shape.as_list()))
     if isinstance(x, Tensor):
         return ("T", x.dtype.name, tuple(x.shape.as_list()) if x.shape.rank is not None else None)
     if isinstance(x, TensorSpec):
         return ("T", x.dtype.name, tuple(x.shape.as_list()) if x.shape.rank is not None else None)
-    if _is_variable(x):
-        return ("V", id(x))
     try:
         hash(x)
     except TypeError:
@@ -192,7 +201,7 @@ class ConcreteFunction:
 
     def __call__(self, *args, **kwargs):
         leaves = nest.flatten((list(args), {k: kwargs[k] for k in sorted(kwargs)}))
-        tensors = [x for x in leaves if isinstance(x, Tensor) or _is_variable(x)]
+        tensors = [x for x in leaves if _is_tensorlike(x)]
         if len(tensors) != len(self._placeholders):
             # Called with keyword or Python arguments: bind like the original function.
             tensors = _flat_tensor_args(self._arg_names, args, kwargs, self._leaves)
@@ -379,6 +388,10 @@ class Function:
         counters: dict[str, int] = {}
 
         def lift(x, base):
+            if isinstance(x, np.ndarray):
+                from tessera._framework.convert import dtype_of_array
+
+                x = TensorSpec(x.shape, dtype_of_array(x))
             if isinstance(x, TensorSpec | Tensor) or _is_variable(x):
                 dtype = x.dtype
                 shape = x.shape
@@ -543,8 +556,7 @@ class Function:
         if not kwargs and len(cf._placeholders) == len(args) and \
                 all(type(a) is EagerTensor for a in args):
             self._fast[tuple((a._dtype, a._value.shape) for a in args)] = cf
-        flat = [x for x in nest.flatten((list(values), kw)) if isinstance(x, Tensor) or
-                _is_variable(x)]
+        flat = [x for x in nest.flatten((list(values), kw)) if _is_tensorlike(x)]
         if self._input_signature is not None:
             flat = []
             for v, spec in zip(values, self._input_signature):

@@ -36,7 +36,8 @@ def _shape_tuple(shape):
 def _shape_of(x):
     if isinstance(x, kt.KerasTensor):
         return x.shape
-    return _shape_tuple(x.shape)
+    shape = getattr(x, "shape", None)
+    return None if shape is None else _shape_tuple(shape)
 
 
 class InputSpec:
@@ -122,7 +123,7 @@ class Layer(tf.Module):
             raise ValueError(f"Argument `name` must be a string and cannot contain character `/`."
                              f" Received: name={name} (of type {type(name)})")
         object.__setattr__(self, "_tracking_ready", False)
-        super().__init__(name=name if name.isidentifier() else None)
+        super().__init__(name=name if name.isidentifier() and not name.startswith("_") else "layer")
         self._name = name
         self._dtype = tf.as_dtype(dtype if not isinstance(dtype, dict) else
                                   dtype["config"]["name"]).name if dtype else "float32"

@@ -171,7 +171,14 @@ class _OpLayer(Layer):
     """What ``KerasTensor + x`` and friends create in a functional graph."""
 
     def __init__(self, fn, **kwargs) -> None:
-        super().__init__(name=kwargs.pop("name", None), **kwargs)
+        name = kwargs.pop("name", None)
+        if name is None:
+            from tessera_keras import _naming
+
+            base = getattr(fn, "__name__", "lambda")
+            name = _naming.unique_name(base if base.isidentifier() and base != "<lambda>"
+                                       else "lambda")
+        super().__init__(name=name, **kwargs)
         self.fn = fn
 
     def call(self, inputs):
