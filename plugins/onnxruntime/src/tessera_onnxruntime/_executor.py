@@ -22,7 +22,7 @@ class OnnxRuntimeExecutor:
 
         self.graph = graph
         needed = _needed(graph)
-        if not graph.outputs and not graph.variable_values or \
+        if (not graph.outputs and not graph.variable_values) or \
                 all(op.type in ("Placeholder", "Const") for op in needed):
             raise NotImplementedError("nothing to compute: the reference interpreter runs it")
         self.model, self._input_names, self._output_names = lower_graph(graph, needed)
