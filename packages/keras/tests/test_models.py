@@ -1,10 +1,10 @@
 """Layer base, Sequential, functional and subclassed models, summary(), errors."""
 
+import _summaries
 import numpy as np
 import pytest
 
 import tessera as tf
-import _summaries
 
 keras = tf.keras
 
@@ -22,9 +22,8 @@ def _capture(model):
 
 
 def test_import_paths():
-    from tessera.keras.layers import Dense
-
     import tessera_keras
+    from tessera.keras.layers import Dense
 
     assert Dense is tessera_keras.layers.Dense
     assert tf.keras is tessera_keras

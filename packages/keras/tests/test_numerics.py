@@ -1,10 +1,10 @@
 """Layers, losses, optimizers and a whole fit, against TensorFlow's numbers (same weights)."""
 
+import _tf_reference as ref
 import numpy as np
 import pytest
 
 import tessera as tf
-import _tf_reference as ref
 
 keras = tf.keras
 

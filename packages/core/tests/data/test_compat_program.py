@@ -15,7 +15,7 @@ tf.Tensor(1, shape=(), dtype=int32) tf.Tensor(4.0, shape=(), dtype=float32)
 [np.int64(0), np.int64(1), np.int64(2), np.int64(0), np.int64(1), np.int64(2)]
 [(np.int64(0), np.int64(3)), (np.int64(1), np.int64(4)), (np.int64(2), np.int64(5))]
 10
-"""  # noqa: E501 - recorded from TF_IMPL=tensorflow with tensorflow 2.21
+"""  # recorded from TF_IMPL=tensorflow with tensorflow 2.21
 
 
 @pytest.mark.skipif(not (COMPAT / "programs" / "05_data.py").exists(),

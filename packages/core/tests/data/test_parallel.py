@@ -75,7 +75,7 @@ def test_parallel_map_error_position_and_ignore_errors():
 def test_prefetch_overlaps_producer_and_consumer():
     ds = D.range(10).map(slow).prefetch(4)
     t0 = time.perf_counter()
-    for v in ds:
+    for _ in ds:
         time.sleep(0.05)  # consumer work overlaps producer work
     elapsed = time.perf_counter() - t0
     assert elapsed < 0.85  # serial would be 10 x (50 + 50) ms = 1.0 s

@@ -1,8 +1,18 @@
 """tessera-keras: ``tf.keras`` for Tessera (reached as ``tessera.keras``)."""
 
 from tessera_keras import (
-    activations, backend, callbacks, constraints, initializers, layers, losses, metrics,
-    models, optimizers, regularizers, utils,
+    activations,
+    backend,
+    callbacks,
+    constraints,
+    initializers,
+    layers,
+    losses,
+    metrics,
+    models,
+    optimizers,
+    regularizers,
+    utils,
 )
 from tessera_keras._keras_tensor import KerasTensor
 from tessera_keras.layers import Input, InputSpec, Layer

@@ -14,7 +14,7 @@ from tessera._graph.graph import FuncGraph
 
 
 class KerasHistory:
-    __slots__ = ("operation", "node_index", "tensor_index")
+    __slots__ = ("node_index", "operation", "tensor_index")
 
     def __init__(self, operation, node_index: int, tensor_index: int) -> None:
         self.operation, self.node_index, self.tensor_index = operation, node_index, tensor_index

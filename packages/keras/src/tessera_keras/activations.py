@@ -3,7 +3,6 @@ cross-entropy losses can use them as TensorFlow-backed Keras does."""
 
 from __future__ import annotations
 
-import math
 import weakref
 
 import tessera as tf

@@ -375,7 +375,7 @@ class CSVLogger(Callback):
         self._keys = None
 
     def on_train_begin(self, logs=None):
-        self._file = open(self.filename, "a" if self.append else "w")  # noqa: SIM115
+        self._file = open(self.filename, "a" if self.append else "w")
 
     def on_epoch_end(self, epoch, logs=None):
         logs = logs or {}

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import tessera as tf
-from tessera_keras._serialization import lookup, serialize as _serialize
+from tessera_keras._serialization import lookup
+from tessera_keras._serialization import serialize as _serialize
 
 
 class Constraint:

@@ -8,7 +8,8 @@ import numpy as np
 
 import tessera as tf
 from tessera_keras import _random
-from tessera_keras._serialization import lookup, serialize as _serialize
+from tessera_keras._serialization import lookup
+from tessera_keras._serialization import serialize as _serialize
 
 
 def _np_dtype(dtype):

@@ -354,6 +354,6 @@ def deserialize(config, custom_objects=None):
     return get(config)
 
 
-class schedules:  # noqa: N801 - keras.optimizers.schedules namespace
+class schedules:
     LearningRateSchedule = LearningRateSchedule
     ExponentialDecay = ExponentialDecay

@@ -411,7 +411,7 @@ class GroupByWindowDataset(_Unary):
         if window_size is not None:
             ws = as_int(window_size, "window_size")
             window_size_func = lambda key: ws  # noqa: E731
-        self._key = key_func
+        self._key = _wrap_function(key_func, None).call
         self._reduce = _wrap_function(reduce_func, None)
         self._wsize = window_size_func
         self._spec = None
@@ -444,7 +444,7 @@ class GroupByWindowDataset(_Unary):
             windows: dict[int, list] = {}
             sizes: dict[int, int] = {}
             for e in self._input._make_iter():
-                key = _scalar_int(key_fn(*e) if type(e) is tuple else key_fn(e), "key_func")
+                key = _scalar_int(key_fn(e), "key_func")
                 if key not in windows:
                     windows[key] = []
                     size = size_fn(wrap(np.asarray(key, np.int64), _dtypes.int64, _CPU))

@@ -9,6 +9,7 @@ readers; the methods here only construct them.
 from __future__ import annotations
 
 import os
+import threading
 
 import numpy as np
 
@@ -23,6 +24,12 @@ INFINITE = -1
 UNKNOWN = -2
 
 _CPU = structure.CPU
+_peeking = threading.local()
+
+
+def peeking() -> bool:
+    """Whether iterators are being made only to peek at a first element."""
+    return bool(getattr(_peeking, "active", 0))
 
 
 def _i64(v: int):
@@ -83,8 +90,13 @@ class DatasetV2:
         return f"<{name} element_spec={self.element_spec!r}>"
 
     def _first(self):
-        """The first element, or None if the dataset is empty (used to learn specs)."""
-        it = self._make_iter()
+        """The first element, or None if the dataset is empty (used to learn specs). A peek
+        leaves no trace: shuffles do not count it as an epoch."""
+        _peeking.active = getattr(_peeking, "active", 0) + 1
+        try:
+            it = self._make_iter()
+        finally:
+            _peeking.active -= 1
         try:
             return next(it)
         except StopIteration:

@@ -41,6 +41,11 @@ def save(dataset: DatasetV2, path, compression=None, shard_func=None) -> None:
     os.makedirs(path, exist_ok=True)
     spec = dataset.element_spec
     spec_json = spec_to_json(spec)
+    shard_fn = None
+    if shard_func is not None:
+        from tessera._data.functions import _wrap_function
+
+        shard_fn = _wrap_function(shard_func, spec).call
     writers: dict[int, TFRecordWriter] = {}
     names: dict[int, str] = {}
     count = 0
@@ -48,8 +53,7 @@ def save(dataset: DatasetV2, path, compression=None, shard_func=None) -> None:
         for e in dataset._make_iter():
             shard = 0
             if shard_func is not None:
-                out = shard_func(*e) if type(e) is tuple else shard_func(e)
-                shard = int(out)
+                shard = int(shard_fn(e))
                 if shard < 0:
                     raise errors.InvalidArgumentError(None, None, f"shard_func returned a "
                                                                   f"negative index {shard}")

@@ -101,7 +101,7 @@ class _FilterIterator:
         it, pred = self._it, self._pred
         while True:
             e = next(it)
-            if _truth(pred(*e) if type(e) is tuple else pred(e), "predicate"):
+            if _truth(pred(e), "predicate"):
                 return e
 
 
@@ -112,7 +112,7 @@ class FilterDataset(_Unary):
         super().__init__(input_dataset)
         if not callable(predicate):
             raise TypeError(f"`predicate` must be callable, got {predicate!r}")
-        self._pred = predicate
+        self._pred = _wrap_function(predicate, _LazySpec(input_dataset)).call
 
     def _cardinality(self) -> int:
         return UNKNOWN
@@ -143,8 +143,10 @@ class ShuffleDataset(_Unary):
         self._epoch = 0
 
     def _make_iter(self):
+        from tessera._data.dataset import peeking
+
         epoch = self._epoch
-        if self._reshuffle:
+        if self._reshuffle and not peeking():
             self._epoch += 1
         rng = np.random.Generator(np.random.Philox(key=[self._seeds[0], self._seeds[1]],
                                                    counter=[0, 0, 0, epoch]))
@@ -451,7 +453,7 @@ class TakeWhileDataset(_Unary):
 
     def __init__(self, input_dataset: DatasetV2, predicate) -> None:
         super().__init__(input_dataset)
-        self._pred = predicate
+        self._pred = _wrap_function(predicate, _LazySpec(input_dataset)).call
 
     def _cardinality(self) -> int:
         return UNKNOWN
@@ -461,7 +463,7 @@ class TakeWhileDataset(_Unary):
 
         def gen():
             for e in self._input._make_iter():
-                if not _truth(pred(*e) if type(e) is tuple else pred(e), "predicate"):
+                if not _truth(pred(e), "predicate"):
                     return
                 yield e
 

@@ -101,8 +101,14 @@ def while_stmt(test, body, get_state, set_state, names, opts=None):
     set_state(while_loop(cond_fn, body_fn, tuple(init)))
 
 
-def for_stmt(iterable, body, get_state, set_state, names, opts=None):
-    """``for target in iterable`` with ``body(item)``."""
+def for_stmt(iterable, body, get_state, set_state, names, extra_test=None):
+    """``for target in iterable`` with ``body(item)``; ``extra_test`` (break flags) ends it."""
+
+    def go_on():
+        if extra_test is None:
+            return True
+        v = extra_test()
+        return bool(v.numpy()) if _is_tensor(v) and hasattr(v, "_value") else v
     from tessera._framework.tensor import Tensor
 
     if not isinstance(iterable, Tensor):
@@ -110,7 +116,8 @@ def for_stmt(iterable, body, get_state, set_state, names, opts=None):
             iterable = iterable._as_tensor()
         else:
             for item in iterable:
-                if body(item) is _BREAK:
+                body(item)
+                if not go_on():
                     break
             return
     from tessera._graph.control_flow import while_loop
@@ -119,7 +126,8 @@ def for_stmt(iterable, body, get_state, set_state, names, opts=None):
 
     if not isinstance(iterable, GraphTensor):
         for item in iterable:  # an eager tensor: iterate over its rows
-            if body(item) is _BREAK:
+            body(item)
+            if not go_on():
                 break
         return
     init = get_state()
@@ -130,8 +138,10 @@ def for_stmt(iterable, body, get_state, set_state, names, opts=None):
         from tessera._ops import math_ops
 
         def cond_fn(i, *vals):
-            return math_ops.greater(math_ops.multiply(math_ops.subtract(limit, i), delta),
+            set_state(vals)
+            more = math_ops.greater(math_ops.multiply(math_ops.subtract(limit, i), delta),
                                     math_ops.multiply(math_ops.subtract(i, i), delta))
+            return more if extra_test is None else and_(lambda: more, extra_test)
 
         def body_fn(i, *vals):
             set_state(vals)
@@ -143,7 +153,8 @@ def for_stmt(iterable, body, get_state, set_state, names, opts=None):
         n = array_ops.shape(iterable)[0]
 
         def cond_fn(i, *vals):
-            return i < n
+            set_state(vals)
+            return i < n if extra_test is None else and_(lambda: i < n, extra_test)
 
         def body_fn(i, *vals):
             set_state(vals)
@@ -230,8 +241,49 @@ def _contains(nodes, kinds) -> bool:
             return True
         if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
             continue
+        if isinstance(n, ast.For | ast.While) and not set(kinds) - {ast.Break, ast.Continue}:
+            continue  # an inner loop's break/continue are its own
         stack.extend(ast.iter_child_nodes(n))
     return False
+
+
+def _loop_owned(nodes, kinds) -> bool:
+    """Break/continue of *this* loop (not of loops nested inside it)."""
+    return _contains(nodes, kinds)
+
+
+def _not(expr):
+    return _call("not_", [expr])
+
+
+def _rewrite_jumps(stmts: list, brk: str, cont: str) -> tuple[list, bool]:
+    """Replace this loop's break/continue by flag assignments; statements after one that may
+    set a flag run under `if not (brk or cont)`. Returns (statements, may_jump)."""
+    out: list = []
+    for i, st in enumerate(stmts):
+        if isinstance(st, ast.Break):
+            out.append(ast.Assign(targets=[ast.Name(brk, ast.Store())], value=ast.Constant(True)))
+            return out, True
+        if isinstance(st, ast.Continue):
+            out.append(ast.Assign(targets=[ast.Name(cont, ast.Store())], value=ast.Constant(True)))
+            return out, True
+        jumps = False
+        if isinstance(st, ast.If) and _contains([st], (ast.Break, ast.Continue)):
+            st.body, j1 = _rewrite_jumps(st.body, brk, cont)
+            st.orelse, j2 = _rewrite_jumps(st.orelse, brk, cont)
+            jumps = j1 or j2
+        elif isinstance(st, ast.With | ast.Try) and _contains([st], (ast.Break, ast.Continue)):
+            return stmts, False  # not supported: left as Python
+        out.append(st)
+        if jumps and i + 1 < len(stmts):
+            rest, _ = _rewrite_jumps(stmts[i + 1:], brk, cont)
+            guard = _call("and_", [_lambda(_not(ast.Name(brk, ast.Load()))),
+                                   _lambda(_not(ast.Name(cont, ast.Load())))])
+            out.append(ast.If(test=guard, body=rest or [ast.Pass()], orelse=[]))
+            return out, True
+        if jumps:
+            return out, True
+    return out, False
 
 
 class _Converter(ast.NodeTransformer):
@@ -301,18 +353,37 @@ class _Converter(ast.NodeTransformer):
                                            ast.Name(fname, ast.Load()), ast.Name(g, ast.Load()),
                                            ast.Name(s, ast.Load()), _strs(names)]))]
 
+    def _prepare_jumps(self, node):
+        """Rewrite this loop's break/continue into flags; returns (pre-statements, brk name)."""
+        if not _loop_owned(node.body, (ast.Break, ast.Continue)) or \
+                _contains(node.body, (ast.Return, ast.Yield, ast.Global)):
+            return [], None
+        self.count += 1
+        brk, cont = f"ag_break_{self.count}", f"ag_continue_{self.count}"
+        body, _ = _rewrite_jumps(node.body, brk, cont)
+        if _loop_owned(body, (ast.Break, ast.Continue)):
+            return [], None  # a form we do not rewrite (inside with/try): stays Python
+        node.body = [ast.Assign(targets=[ast.Name(cont, ast.Store())], value=ast.Constant(False)),
+                     *body]
+        return [ast.Assign(targets=[ast.Name(brk, ast.Store())], value=ast.Constant(False)),
+                ast.Assign(targets=[ast.Name(cont, ast.Store())], value=ast.Constant(False))], brk
+
     def visit_While(self, node):
+        pre, brk = self._prepare_jumps(node)
+        if brk is not None:
+            node.test = _call("and_", [_lambda(_not(ast.Name(brk, ast.Load()))),
+                                       _lambda(node.test)])
         self.generic_visit(node)
         if node.orelse or _contains(node.body, (ast.Return, ast.Break, ast.Continue, ast.Yield,
                                                 ast.Global)):
-            return node
+            return [*pre, node] if pre else node
         names = _assigned_names(node.body)
         get, set_, g, s = self._state_fns(names)
         test_name, body_name = self.fresh("while_test"), self.fresh("while_body")
         test_fn = ast.FunctionDef(name=test_name, args=_noargs(), body=[
             *([ast.Nonlocal(names=names)] if names else []), ast.Return(self._test(node.test))],
             decorator_list=[], returns=None, type_params=[])
-        return [*self._init_undefined(names), get, set_, test_fn,
+        return [*pre, *self._init_undefined(names), get, set_, test_fn,
                 self._fn(body_name, node.body, names),
                 ast.Expr(_call("while_stmt", [ast.Name(test_name, ast.Load()),
                                               ast.Name(body_name, ast.Load()),
@@ -320,20 +391,22 @@ class _Converter(ast.NodeTransformer):
                                               _strs(names)]))]
 
     def visit_For(self, node):
+        pre, brk = self._prepare_jumps(node)
         self.generic_visit(node)
         if node.orelse or _contains(node.body, (ast.Return, ast.Break, ast.Continue, ast.Yield,
                                                 ast.Global)):
-            return node
+            return [*pre, node] if pre else node
         target_names = _assigned_names([ast.Assign(targets=[node.target], value=ast.Constant(0))])
         names = [n for n in _assigned_names(node.body) if n not in target_names]
         get, set_, g, s = self._state_fns(names)
         body_name, item = self.fresh("for_body"), self.fresh("item")
         body = [ast.Assign(targets=[node.target], value=ast.Name(item, ast.Load())), *node.body]
         fn = self._fn(body_name, body, names, params=[item])
-        return [*self._init_undefined(names), get, set_, fn,
+        extra = _lambda(_not(ast.Name(brk, ast.Load()))) if brk else ast.Constant(None)
+        return [*pre, *self._init_undefined(names), get, set_, fn,
                 ast.Expr(_call("for_stmt", [node.iter, ast.Name(body_name, ast.Load()),
                                             ast.Name(g, ast.Load()), ast.Name(s, ast.Load()),
-                                            _strs(names)]))]
+                                            _strs(names), extra]))]
 
 
 class _BoolOps(ast.NodeTransformer):

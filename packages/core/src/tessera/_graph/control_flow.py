@@ -234,8 +234,13 @@ def _while_onnx(b, *inputs, cond, body, n_vars, output_shapes, output_dtypes):
     cond0 = names[id(cond.outputs[0])]
     # The body: (iteration, condition, *vars) -> (condition, *new vars).
     child = OnnxBuilder(_count=b._count, initializers=b.initializers)
+    child.dtypes.update(b.dtypes)  # captures keep their outer dtypes and shapes
+    child.shapes.update(b.shapes)
     it, cin = child.fresh("iter"), child.fresh("cond_in")
     formals = [child.fresh("v") for _ in range(n_vars)]
+    for f, dt, shape in zip(formals, output_dtypes, output_shapes):
+        child.dtypes[f] = _numpy_dtype(dt)
+        child.shapes[f] = None if shape is None else tuple(shape)
     names = {id(ph): n for ph, n in zip(body.params, formals)}
     names.update({id(ph): n for ph, n in zip(body.captures, caps)})
     _lower_ops(child, body.graph.operations, names)

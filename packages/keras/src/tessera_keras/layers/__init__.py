@@ -1,27 +1,63 @@
 """``keras.layers``."""
 
+from tessera_keras.layers._activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from tessera_keras.layers._base import InputSpec, Layer
 from tessera_keras.layers._convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from tessera_keras.layers._core import Activation, Dense, Embedding, Identity, Lambda
 from tessera_keras.layers._input import Input, InputLayer
 from tessera_keras.layers._merging import (
-    Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add, average,
-    concatenate, maximum, minimum, multiply, subtract,
+    Add,
+    Average,
+    Concatenate,
+    Dot,
+    Maximum,
+    Minimum,
+    Multiply,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    maximum,
+    minimum,
+    multiply,
+    subtract,
 )
 from tessera_keras.layers._normalization import BatchNormalization, LayerNormalization
 from tessera_keras.layers._pooling import (
-    AveragePooling1D, AveragePooling2D, AvgPool1D, AvgPool2D, GlobalAveragePooling1D,
-    GlobalAveragePooling2D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalMaxPool1D, GlobalMaxPool2D,
-    GlobalMaxPooling1D, GlobalMaxPooling2D, MaxPool1D, MaxPool2D, MaxPooling1D, MaxPooling2D,
+    AveragePooling1D,
+    AveragePooling2D,
+    AvgPool1D,
+    AvgPool2D,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAvgPool1D,
+    GlobalAvgPool2D,
+    GlobalMaxPool1D,
+    GlobalMaxPool2D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    MaxPool1D,
+    MaxPool2D,
+    MaxPooling1D,
+    MaxPooling2D,
 )
 from tessera_keras.layers._regularization import (
-    ActivityRegularization, Dropout, GaussianDropout, GaussianNoise, SpatialDropout2D,
+    ActivityRegularization,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout2D,
 )
 from tessera_keras.layers._reshaping import (
-    Cropping2D, Flatten, Permute, RepeatVector, Reshape, UpSampling2D, ZeroPadding1D,
+    Cropping2D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling2D,
+    ZeroPadding1D,
     ZeroPadding2D,
 )
-from tessera_keras.layers._activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 
 Convolution1D, Convolution2D = Conv1D, Conv2D
 

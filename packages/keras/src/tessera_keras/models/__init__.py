@@ -16,15 +16,11 @@ def clone_model(model, input_tensors=None, clone_function=None):
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
-    from tessera_keras.saving import save_model as _save
-
-    _save(model, filepath, overwrite=overwrite, **kwargs)
+    model.save(filepath, overwrite=overwrite, **kwargs)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    from tessera_keras.saving import load_model as _load
-
-    return _load(filepath, custom_objects=custom_objects, compile=compile)
+    raise NotImplementedError(Model._SAVING)
 
 
 __all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]

@@ -75,20 +75,18 @@ class Model(Trainer, Layer):
         return super().count_params()
 
     # -- saving --------------------------------------------------------------------------
-    def save(self, filepath, overwrite=True, **kwargs) -> None:
-        from tessera_keras.saving import save_model
+    _SAVING = ("Saving to .keras / .weights.h5 is not implemented yet in tessera-keras 0.1; "
+               "use tf.train.Checkpoint(model=model).save(path) or "
+               "tf.saved_model.save(model, path), or get_weights()/set_weights().")
 
-        save_model(self, filepath, overwrite=overwrite, **kwargs)
+    def save(self, filepath, overwrite=True, **kwargs) -> None:
+        raise NotImplementedError(self._SAVING)
 
     def save_weights(self, filepath, overwrite=True) -> None:
-        from tessera_keras.saving._weights import save_weights
-
-        save_weights(self, filepath)
+        raise NotImplementedError(self._SAVING)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
-        from tessera_keras.saving._weights import load_weights
-
-        load_weights(self, filepath)
+        raise NotImplementedError(self._SAVING)
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}

@@ -135,8 +135,7 @@ class Trainer:
             return [spec.get(name) for name in names]
         if isinstance(spec, list | tuple) and n > 1 and len(spec) == n:
             return list(spec)
-        return [spec] * n if n == 1 or spec is None or not isinstance(spec, list | tuple) \
-            else [spec] * n
+        return [spec] * n
 
     def _build_metrics(self, y, y_pred) -> None:
         flat_pred = nest.flatten(y_pred)
@@ -293,7 +292,7 @@ class Trainer:
             except Exception:
                 return None
             return n if n >= 0 else None
-        return math.ceil(_num_samples(x) / batch_size)
+        return -(-_num_samples(x) // batch_size)
 
     @staticmethod
     def _tensors(bx, by, bsw):

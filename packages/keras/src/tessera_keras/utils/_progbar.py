@@ -67,16 +67,16 @@ class Progbar:
                 bar += f"\x1b[37m{'━' * (self.width - filled)}\x1b[0m"
                 special += 9
             else:
-                bar = "%7d/Unknown" % current
+                bar = f"{current:7d}/Unknown"
             message += bar
             if self.target is not None and self.target > 0 and not finalize:
                 eta = per_unit * (self.target - current)
                 if eta > 3600:
-                    eta_text = "%d:%02d:%02d" % (eta // 3600, (eta % 3600) // 60, eta % 60)
+                    eta_text = f"{int(eta // 3600)}:{int((eta % 3600) // 60):02d}:{int(eta % 60):02d}"
                 elif eta > 60:
-                    eta_text = "%d:%02d" % (eta // 60, eta % 60)
+                    eta_text = f"{int(eta // 60)}:{int(eta % 60):02d}"
                 else:
-                    eta_text = "%ds" % eta
+                    eta_text = f"{int(eta)}s"
                 info = f" \x1b[1m{eta_text}\x1b[0m"
             else:
                 info = f" \x1b[1m{now - self._start:.0f}s\x1b[0m"

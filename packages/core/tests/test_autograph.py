@@ -1,0 +1,140 @@
+"""AutoGraph: Python control flow on tensors inside tf.function becomes graph control flow;
+on Python values it stays Python."""
+
+from __future__ import annotations
+
+import pytest
+
+import tessera as tf
+
+
+def test_if_on_a_tensor_becomes_cond():
+    @tf.function
+    def f(x):
+        if tf.reduce_sum(x) > 0:
+            y = x * 2.0
+        else:
+            y = -x
+        return y
+
+    assert f(tf.constant([1.0, 2.0])).numpy().tolist() == [2.0, 4.0]
+    assert f(tf.constant([-1.0, -2.0])).numpy().tolist() == [1.0, 2.0]
+    ops = [op.type for op in f.get_concrete_function(tf.constant([1.0])).graph.get_operations()]
+    assert "If" in ops
+
+
+def test_python_conditions_stay_python():
+    calls = []
+
+    @tf.function
+    def f(x, flag):
+        if flag:
+            calls.append("true")
+            return x + 1.0
+        return x
+
+    assert float(f(tf.constant(1.0), True)) == 2.0
+    ops = [op.type for op in f.get_concrete_function(tf.constant(1.0), True).graph
+           .get_operations()]
+    assert "If" not in ops and calls == ["true"]
+
+
+def test_for_over_range_with_if_matches_tensorflow():
+    @tf.function
+    def f(x, n):
+        total = tf.constant(0.0)
+        for i in tf.range(n):
+            if i % 2 == 0:
+                total += tf.reduce_sum(x) * tf.cast(i, tf.float32)
+        return total
+
+    assert float(f(tf.constant([1.0, 2.0]), tf.constant(5))) == 18.0  # TensorFlow: 18.0
+
+
+def test_while_with_and_or_not():
+    @tf.function
+    def f(n):
+        i = tf.constant(0)
+        while i < n and not i > 100:
+            i += 3
+        return i
+
+    assert int(f(tf.constant(10))) == 12
+
+
+def test_break_and_continue_in_tensor_loops():
+    @tf.function
+    def first_over(x, limit):
+        total = tf.constant(0.0)
+        for _ in tf.range(10):
+            total += x
+            if total > limit:
+                break
+        return total
+
+    assert float(first_over(tf.constant(1.0), tf.constant(3.5))) == 4.0
+
+    @tf.function
+    def skip_odd(n):
+        s = tf.constant(0)
+        i = tf.constant(0)
+        while i < n:
+            i += 1
+            if i % 2 == 1:
+                continue
+            s += i
+        return s
+
+    assert int(skip_odd(tf.constant(10))) == 30
+
+    @tf.function
+    def python_loop(x):
+        for k in range(10):
+            if k == 3:
+                break
+            x = x + 1.0
+        return x
+
+    assert float(python_loop(tf.constant(0.0))) == 3.0
+
+
+def test_for_over_tensor_rows():
+    @tf.function
+    def f(m):
+        acc = tf.zeros([2])
+        for row in m:
+            acc += row
+        return acc
+
+    assert f(tf.constant([[1.0, 2.0], [3.0, 4.0]])).numpy().tolist() == [4.0, 6.0]
+
+
+def test_variable_defined_in_one_branch_only_is_an_error():
+    @tf.function
+    def f(x):
+        if x > 0:
+            y = x
+        return y  # noqa: F821 - deliberately undefined on one path
+
+    with pytest.raises(ValueError, match="must also be initialized"):
+        f(tf.constant(1.0))
+
+
+def test_to_code_and_do_not_convert():
+    def g(x):
+        if x > 0:
+            x = x * 2
+        return x
+
+    code = tf.autograph.to_code(g)
+    assert "ag__.if_stmt" in code and "def g(x):" in code
+
+    @tf.function
+    @tf.autograph.experimental.do_not_convert
+    def h(x):
+        if x > 0:
+            return x
+        return -x
+
+    with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
+        h(tf.constant(1.0))
