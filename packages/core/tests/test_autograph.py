@@ -114,7 +114,7 @@ def test_variable_defined_in_one_branch_only_is_an_error():
     def f(x):
         if x > 0:
             y = x
-        return y  # noqa: F821 - deliberately undefined on one path
+        return y  # deliberately undefined on one path
 
     with pytest.raises(ValueError, match="must also be initialized"):
         f(tf.constant(1.0))

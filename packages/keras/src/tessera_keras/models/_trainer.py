@@ -314,7 +314,7 @@ class Trainer:
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy "
                                  "arrays, found following types in the input: dataset")
             n = _num_samples(x)
-            split = int(math.floor(n * (1.0 - validation_split)))
+            split = math.floor(n * (1.0 - validation_split))
             if split == 0 or split == n:
                 raise ValueError(f"Training data contains {split} samples, which is not "
                                  f"sufficient to split it into a validation and training set as "
