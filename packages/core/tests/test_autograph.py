@@ -138,3 +138,33 @@ def test_to_code_and_do_not_convert():
 
     with pytest.raises(tf.errors.OperatorNotAllowedInGraphError):
         h(tf.constant(1.0))
+
+
+def test_returns_inside_tensor_ifs():
+    @tf.function
+    def f(x):
+        if x > 0:
+            return x * 2.0
+        return -x
+
+    assert float(f(tf.constant(3.0))) == 6.0 and float(f(tf.constant(-3.0))) == 3.0
+
+    @tf.function
+    def g(x):
+        if x > 10:
+            return tf.constant(1)
+        elif x > 0:
+            y = tf.constant(2)
+            return y
+        else:
+            return tf.constant(3)
+
+    assert [int(g(tf.constant(v))) for v in (20, 5, -5)] == [1, 2, 3]
+
+    @tf.function
+    def h(x, flag):
+        if flag:
+            return x + 1
+        return x
+
+    assert int(h(tf.constant(1), True)) == 2 and int(h(tf.constant(1), False)) == 1

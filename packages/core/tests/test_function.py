@@ -75,7 +75,7 @@ def test_reduce_retracing_generalizes_shapes():
 
 
 def test_symbolic_tensor_rules():
-    @tf.function
+    @tf.function(autograph=False)
     def bad(x):
         if x > 0:
             return x

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -25,7 +26,13 @@ class Initializer:
 
     @classmethod
     def from_config(cls, config: dict):
-        return cls(**config)
+        # Newer Keras adds options (``input_axes``/``output_axes``) whose unset value
+        # means what Tessera does.
+        params = inspect.signature(cls.__init__).parameters
+        extra = {k: v for k, v in config.items() if k not in params}
+        if any(v is not None for v in extra.values()):
+            raise ValueError(f"{cls.__name__} does not support {extra} in tessera-keras.")
+        return cls(**{k: v for k, v in config.items() if k in params})
 
     def clone(self):
         return self.__class__.from_config(self.get_config())

@@ -30,6 +30,16 @@ class _Undefined:
     def __init__(self, name: str) -> None:
         self.name = name
 
+    def error(self) -> ValueError:
+        return ValueError(f"'{self.name}' must also be initialized in the else branch: it is "
+                          f"used after a tensor-dependent if that defines it on one path only")
+
+    def _as_tensor(self):  # used as an op input
+        raise self.error()
+
+    def __bool__(self):
+        raise self.error()
+
     def __repr__(self) -> str:
         return f"<undefined {self.name}>"
 
@@ -59,22 +69,41 @@ def if_stmt(cond, body, orelse, get_state, set_state, names):
     from tessera._graph.control_flow import cond as tf_cond
 
     init = get_state()
-
-    def branch(fn):
-        def run():
-            set_state(init)
-            fn()
-            out = get_state()
-            _check_defined(names, out, "if")
-            return tuple(out)
-
-        return run
-
     if not names:
         tf_cond(cond, lambda: (body(), 0)[1], lambda: (orelse(), 0)[1])
         return
-    result = tf_cond(cond, branch(body), branch(orelse))
-    set_state(result)
+    from tessera._graph.control_flow import _trace
+
+    def outcome(fn):
+        set_state(init)
+        fn()
+        return get_state()
+
+    # Names a branch leaves undefined are not outputs of the cond (they stay undefined after
+    # it, so only a later use of them fails, as with TF's liveness analysis).
+    undefined = set()
+    for fn in (body, orelse):
+        _, _, probe, _ = _trace(lambda fn=fn: tuple(0 if isinstance(v, _Undefined) else 1
+                                                    for v in outcome(fn)), "if_probe")
+        undefined |= {i for i, flag in enumerate(probe) if flag == 0}
+    keep = [i for i in range(len(names)) if i not in undefined]
+
+    def branch(fn):
+        def run():
+            out = outcome(fn)
+            return tuple(out[i] for i in keep)
+
+        return run
+
+    set_state(init)
+    result = tf_cond(cond, branch(body), branch(orelse)) if keep else \
+        tf_cond(cond, lambda: (body(), 0)[1], lambda: (orelse(), 0)[1])
+    final = list(init)
+    for i, v in zip(keep, result if keep else ()):
+        final[i] = v
+    for i in undefined:
+        final[i] = _Undefined(names[i])
+    set_state(tuple(final))
 
 
 def while_stmt(test, body, get_state, set_state, names, opts=None):
@@ -330,6 +359,7 @@ class _Converter(ast.NodeTransformer):
 
     def visit_FunctionDef(self, node):
         if getattr(node, "_ag_root", False):
+            _lift_returns(node)
             node.body = [self.visit(s) for s in node.body]
             node.body = [s for stmt in node.body for s in (stmt if isinstance(stmt, list)
                                                            else [stmt])]
@@ -407,6 +437,87 @@ class _Converter(ast.NodeTransformer):
                 ast.Expr(_call("for_stmt", [node.iter, ast.Name(body_name, ast.Load()),
                                             ast.Name(g, ast.Load()), ast.Name(s, ast.Load()),
                                             _strs(names), extra]))]
+
+
+# ---- returns inside if statements ------------------------------------------------------
+def _always_returns(stmts: list) -> bool:
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, ast.Return):
+        return True
+    return isinstance(last, ast.If) and _always_returns(last.body) and \
+        _always_returns(last.orelse)
+
+
+def _has_return(stmts) -> bool:
+    return _contains(stmts, (ast.Return,))
+
+
+def _normalize_returns(stmts: list) -> list:
+    """Move what follows an early-returning `if` into its other branch, so every `if` holding
+    a return either returns on both paths or not at all."""
+    out = []
+    for i, st in enumerate(stmts):
+        if isinstance(st, ast.If) and _has_return([st]):
+            st.body = _normalize_returns(st.body)
+            st.orelse = _normalize_returns(st.orelse)
+            rest = stmts[i + 1:]
+            if rest and _always_returns(st.body) and not _always_returns(st.orelse):
+                st.orelse = _normalize_returns(st.orelse + rest)
+                out.append(st)
+                return out
+            if rest and _always_returns(st.orelse) and not _always_returns(st.body):
+                st.body = _normalize_returns(st.body + rest)
+                out.append(st)
+                return out
+        out.append(st)
+    return out
+
+
+def _tail_returns_only(stmts: list) -> bool:
+    """Returns appear only as the last statement of if-branches that both return."""
+    for i, st in enumerate(stmts):
+        last = i == len(stmts) - 1
+        if isinstance(st, ast.Return):
+            if not last:
+                return False
+        elif isinstance(st, ast.If):
+            if _has_return([st]):
+                if not (last and _always_returns(st.body) and _always_returns(st.orelse)):
+                    return False
+                if not (_tail_returns_only(st.body) and _tail_returns_only(st.orelse)):
+                    return False
+        elif _has_return([st]):
+            return False  # a return inside a loop, with, try...
+    return True
+
+
+def _returns_to_assign(stmts: list, name: str) -> list:
+    out = []
+    for st in stmts:
+        if isinstance(st, ast.Return):
+            out.append(ast.Assign(targets=[ast.Name(name, ast.Store())],
+                                  value=st.value or ast.Constant(None)))
+        elif isinstance(st, ast.If) and _has_return([st]):
+            st.body = _returns_to_assign(st.body, name)
+            st.orelse = _returns_to_assign(st.orelse, name)
+            out.append(st)
+        else:
+            out.append(st)
+    return out
+
+
+def _lift_returns(fdef) -> None:
+    """`if c: return a` ... `return b` -> one `retval` assigned in both branches, returned
+    once at the end (only when every return is in such a tail position)."""
+    body = _normalize_returns(fdef.body)
+    last = body[-1] if body else None
+    if isinstance(last, ast.If) and _has_return([last]) and _tail_returns_only(body):
+        name = "ag_retval"
+        body = body[:-1] + _returns_to_assign([last], name) + \
+            [ast.Return(ast.Name(name, ast.Load()))]
+    fdef.body = body
 
 
 class _BoolOps(ast.NodeTransformer):

@@ -420,6 +420,9 @@ class Function:
         finally:
             context.graph = saved
         flat = nest.flatten(result)
+        for x in flat:
+            if type(x).__name__ == "_Undefined":
+                raise x.error()
         outputs = []
         from tessera._framework.execute import execute
         from tessera._ops.array_ops import IDENTITY

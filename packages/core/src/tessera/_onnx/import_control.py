@@ -39,8 +39,8 @@ def _loop(ctx, scope, max_trip=None, cond=None, *carried):
     n_scan = len(body.output) - 1 - n_carried
     if not symbolic or n_scan:
         return _loop_eager(ctx, scope, body, m, cond, carried, n_scan)
-    limit = tf.constant(np.iinfo(np.int64).max if m is None else
-                        np.asarray(m).reshape(-1)[0], tf.int64)
+    limit = tf.constant(np.iinfo(np.int64).max, tf.int64) if max_trip is None else \
+        tf.reshape(tf.cast(max_trip, tf.int64), [])
     c0 = tf.constant(True) if cond is None else _scalar_bool(cond)
 
     def cond_fn(i, keep, *vs):

@@ -41,6 +41,16 @@ from tessera_keras.layers._pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from tessera_keras.layers._recurrent import (
+    GRU,
+    LSTM,
+    RNN,
+    Bidirectional,
+    GRUCell,
+    LSTMCell,
+    SimpleRNN,
+    SimpleRNNCell,
+)
 from tessera_keras.layers._regularization import (
     ActivityRegularization,
     Dropout,
@@ -78,5 +88,6 @@ def _all_layers() -> dict:
     import tessera_keras.models as models
 
     table = {k: v for k, v in globals().items() if isinstance(v, type) and issubclass(v, Layer)}
-    table.update(Sequential=models.Sequential, Model=models.Model, Functional=models.Model)
+    table.update(Sequential=models.Sequential, Model=models.Functional,
+                 Functional=models.Functional)
     return table

@@ -20,7 +20,11 @@ def save_model(model, filepath, overwrite=True, **kwargs):
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
-    raise NotImplementedError(Model._SAVING)
+    """A model from a Keras 3 ``.keras`` file (written by Keras or by Tessera)."""
+    from tessera_keras import _saving
+
+    return _saving.load_model(filepath, custom_objects=custom_objects, compile=compile,
+                              safe_mode=safe_mode)
 
 
 __all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]

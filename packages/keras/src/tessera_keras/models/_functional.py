@@ -193,28 +193,44 @@ class Functional(Model):
                 k = done_calls.get(entry["name"], 0)
                 node_cfg = entry["inbound_nodes"][k]
                 try:
-                    args = nest.map_structure(
-                        lambda a: tensor_of(a["config"]["keras_history"])
-                        if isinstance(a, dict) and a.get("class_name") == "__keras_tensor__"
-                        else a, node_cfg["args"])
+                    args = _resolve_refs(node_cfg["args"], tensor_of)
+                    kwargs = _resolve_refs(node_cfg.get("kwargs", {}), tensor_of)
                 except (IndexError, KeyError):
                     continue
-                layer(*args, **node_cfg["kwargs"])
+                layer(*args, **kwargs)
                 done_calls[entry["name"]] = k + 1
                 if k + 1 == len(entry["inbound_nodes"]):
                     pending.remove(entry)
                 progress = True
             if not progress:
                 raise ValueError("Could not rebuild the functional graph from its config.")
-        inputs = nest.map_structure(tensor_of, config["input_layers"]) \
-            if not _is_ref(config["input_layers"]) else tensor_of(config["input_layers"])
-        outputs = nest.map_structure(tensor_of, config["output_layers"]) \
-            if not _is_ref(config["output_layers"]) else tensor_of(config["output_layers"])
+        inputs = _map_refs(config["input_layers"], tensor_of)
+        outputs = _map_refs(config["output_layers"], tensor_of)
         if isinstance(inputs, list) and len(inputs) == 1:
             inputs = inputs[0]
         if isinstance(outputs, list) and len(outputs) == 1:
             outputs = outputs[0]
         return cls(inputs, outputs, name=config["name"])
+
+
+def _resolve_refs(value, tensor_of):
+    """Config values with ``__keras_tensor__`` references swapped for the KerasTensors."""
+    if isinstance(value, dict):
+        if value.get("class_name") == "__keras_tensor__":
+            return tensor_of(value["config"]["keras_history"])
+        return {k: _resolve_refs(v, tensor_of) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_resolve_refs(v, tensor_of) for v in value)
+    return value
+
+
+def _map_refs(value, tensor_of):
+    """``[name, node, index]`` references (nested in lists/dicts) to KerasTensors."""
+    if _is_ref(value):
+        return tensor_of(value)
+    if isinstance(value, dict):
+        return {k: _map_refs(v, tensor_of) for k, v in value.items()}
+    return [_map_refs(v, tensor_of) for v in value]
 
 
 def _is_ref(x) -> bool:

@@ -75,21 +75,74 @@ class Model(Trainer, Layer):
         return super().count_params()
 
     # -- saving --------------------------------------------------------------------------
-    _SAVING = ("Saving to .keras / .weights.h5 is not implemented yet in tessera-keras 0.1; "
-               "use tf.train.Checkpoint(model=model).save(path) or "
-               "tf.saved_model.save(model, path), or get_weights()/set_weights().")
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs) -> None:
+        """A Keras 3 ``.keras`` zip: config.json, metadata.json and model.weights.h5."""
+        from tessera_keras import _saving
 
-    def save(self, filepath, overwrite=True, **kwargs) -> None:
-        raise NotImplementedError(self._SAVING)
+        if str(filepath).endswith(".h5") and not str(filepath).endswith(".weights.h5"):
+            raise ValueError("Legacy HDF5 (`.h5`) model files are not supported; save to a "
+                             "`.keras` file instead.")
+        _saving.save_model(self, filepath, overwrite=overwrite)
 
     def save_weights(self, filepath, overwrite=True) -> None:
-        raise NotImplementedError(self._SAVING)
+        from tessera_keras import _saving
+
+        _saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
-        raise NotImplementedError(self._SAVING)
+        from tessera_keras import _saving
+
+        _saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def get_compile_config(self):
+        from tessera_keras import _saving
+
+        return _saving.get_compile_config(self)
+
+    def compile_from_config(self, config) -> None:
+        from tessera_keras import _saving
+
+        _saving.compile_from_config(self, config)
+
+    def export(self, filepath, format="tf_saved_model", verbose=True, input_signature=None,
+               **kwargs) -> None:
+        """A SavedModel whose ``serve`` (and ``serving_default``) signature runs inference."""
+        import tessera as tf
+
+        if format != "tf_saved_model":
+            raise ValueError(f"Unrecognized format={format}; tessera-keras exports "
+                             f"'tf_saved_model'.")
+        if input_signature is None:
+            inputs = getattr(self, "inputs", None)
+            if not inputs:
+                raise ValueError("The model has no known input shape; pass `input_signature` "
+                                 "or call the model on data before exporting it.")
+            input_signature = [tf.TensorSpec(t.shape, t.dtype, name=t.name) for t in inputs]
+        model = self
+
+        def serve_many(*args):
+            return model(list(args), training=False)
+
+        def serve(inputs):
+            return model(inputs, training=False)
+
+        fn = tf.function(serve if len(input_signature) == 1 else serve_many,
+                         input_signature=list(input_signature))
+        tf.saved_model.save(self, str(filepath),
+                            signatures={"serve": fn, "serving_default": fn})
+        if verbose:
+            print(f"Saved artifact at '{filepath}'.")
 
     def get_config(self) -> dict:
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        if cls is Model and "layers" in config and "input_layers" in config:
+            from tessera_keras.models._functional import Functional
+
+            return Functional.from_config(config, custom_objects)
+        return super().from_config(config)
 
     def __call__(self, *args, **kwargs):
         return super().__call__(*args, **kwargs)
