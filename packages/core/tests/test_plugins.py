@@ -56,9 +56,10 @@ def test_third_party_plugin_from_entry_points(plugin_site, run_python):
     assert out.returncode == 0, out.stderr
     got = json.loads(out.stdout)
     assert got["records"]["fakedev"] == ["loaded", "tessera-fake-device", "0.3.1", None]
-    assert got["devices"] == {"CPU": 1, "FAKE": 2}
+    assert got["devices"]["FAKE"] == 2 and got["devices"]["CPU"] == 1
     assert "FakeOp/FAKE" in got["kernels"]
-    assert got["subpackages"] == {"fakesub": "tessera_fake_device"}
+    # other installed distributions (tessera-keras, ...) may add their own subpackages
+    assert got["subpackages"]["fakesub"] == "tessera_fake_device"
 
 
 def test_broken_plugins_are_reported_and_skipped(plugin_site, run_python):

@@ -15,6 +15,7 @@ from tessera._framework import nest
 from tessera._framework import tensor_operators as _tensor_operators
 from tessera._framework.context import executing_eagerly
 from tessera._framework.convert import constant, convert_to_tensor, is_tensor
+from tessera._data.sparse import SparseTensor, SparseTensorSpec
 from tessera._framework.device import device
 from tessera._framework.module import Module
 from tessera._framework.name_scope import name_scope

@@ -12,6 +12,17 @@ from tessera._checkpoint.bundle import Reader as _Reader
 from tessera._checkpoint.checkpoint import Checkpoint, CheckpointLoadStatus
 from tessera._checkpoint.manager import CheckpointManager
 from tessera._checkpoint.state import CheckpointState, latest_checkpoint
+from tessera._data.example_proto import (
+    BytesList,
+    Example,
+    Feature,
+    FeatureList,
+    FeatureLists,
+    Features,
+    FloatList,
+    Int64List,
+    SequenceExample,
+)
 
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 
@@ -64,10 +75,19 @@ def get_checkpoint_state(checkpoint_dir, latest_filename=None):
 
 
 __all__ = [
+    "BytesList",
     "Checkpoint",
     "CheckpointLoadStatus",
     "CheckpointManager",
     "CheckpointState",
+    "Example",
+    "Feature",
+    "FeatureList",
+    "FeatureLists",
+    "Features",
+    "FloatList",
+    "Int64List",
+    "SequenceExample",
     "get_checkpoint_state",
     "latest_checkpoint",
     "list_variables",
