@@ -19,7 +19,7 @@ import time
 import numpy as np
 
 sys.path.insert(0, os.path.dirname(__file__))
-from _timing import table  # noqa: E402
+from _timing import table
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 

@@ -11,11 +11,11 @@ import tessera._ops
 from tessera import _api
 from tessera._autodiff.custom_gradient import custom_gradient, gradients, recompute_grad
 from tessera._autodiff.tape import GradientTape, UnconnectedGradients
+from tessera._data.sparse import SparseTensor, SparseTensorSpec
 from tessera._framework import nest
 from tessera._framework import tensor_operators as _tensor_operators
 from tessera._framework.context import executing_eagerly
 from tessera._framework.convert import constant, convert_to_tensor, is_tensor
-from tessera._data.sparse import SparseTensor, SparseTensorSpec
 from tessera._framework.device import device
 from tessera._framework.module import Module
 from tessera._framework.name_scope import name_scope
