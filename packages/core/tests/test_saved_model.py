@@ -125,3 +125,31 @@ def test_saved_model_cli_show(saved):
     bad = subprocess.run([sys.executable, "-m", "tessera", "saved-model", "show", "--dir",
                           str(path / "missing"), "--all"], capture_output=True, text=True)
     assert bad.returncode == 1 and "cannot read a SavedModel" in bad.stderr
+
+
+def test_signature_only_functions_keep_their_constants(tmp_path):
+    class Scaler(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(2.0)
+
+    m = Scaler()
+    fn = tf.function(lambda x: x * m.w + 3.0, input_signature=[tf.TensorSpec([None], tf.float32)])
+    tf.saved_model.save(m, tmp_path / "s", signatures=fn)  # fn is not an attribute of m
+    r = tf.saved_model.load(tmp_path / "s")
+    out = r.signatures["serving_default"](x=tf.constant([1.0]))
+    assert out["output_0"].numpy().tolist() == [5.0]
+
+
+def test_unknown_batch_through_tensordot(tmp_path):
+    class M(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(np.ones((3, 2), np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 4, 3], tf.float32)])
+        def __call__(self, x):
+            return tf.tensordot(x, self.w, axes=1)
+
+    tf.saved_model.save(M(), tmp_path / "t")
+    assert tf.saved_model.load(tmp_path / "t")(tf.ones([2, 4, 3])).shape == (2, 4, 2)

@@ -2127,7 +2127,10 @@ def tensordot(a, b, axes, name=None):
     b_free = [i for i in range(len(sb)) if i not in b_axes]
 
     def prod(dims):
-        return int(np.prod([sa_ for sa_ in dims], dtype=np.int64))
+        dims = list(dims)
+        if any(d is None for d in dims):
+            return -1  # unknown while tracing (e.g. the batch): reshape infers it
+        return int(np.prod(dims, dtype=np.int64))
 
     a_perm = a_free + a_axes
     b_perm = b_axes + b_free
@@ -2136,7 +2139,8 @@ def tensordot(a, b, axes, name=None):
     a2 = array_ops.reshape(at, [prod(sa[i] for i in a_free), prod(sa[i] for i in a_axes)])
     b2 = array_ops.reshape(bt, [prod(sb[i] for i in b_axes), prod(sb[i] for i in b_free)])
     out = matmul(a2, b2)
-    return array_ops.reshape(out, [sa[i] for i in a_free] + [sb[i] for i in b_free])
+    final = [sa[i] for i in a_free] + [sb[i] for i in b_free]
+    return array_ops.reshape(out, [-1 if d is None else d for d in final])
 
 
 def matvec(a, b, transpose_a=False, adjoint_a=False, a_is_sparse=False, b_is_sparse=False,

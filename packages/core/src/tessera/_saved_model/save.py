@@ -161,6 +161,8 @@ def save(obj, export_dir, signatures=None, options=None) -> None:
                 node["functions"][name] = [concrete_ref(cf) for cf in _concretes(fn)]
         nodes.append((ids[id(current)], node))
     nodes = [n for _, n in sorted(nodes, key=lambda x: x[0])]
+    # Signatures are serialized before the tensor table is built: their constants belong in it.
+    signature_refs = {name: concrete_ref(cf) for name, cf in sigs.items()}
     tensors = {f"variables/{i}": (np.asarray(v.numpy()), v.dtype.name)
                for i, v in enumerate(variables)}
     tensors.update(writer.constants)
@@ -171,7 +173,7 @@ def save(obj, export_dir, signatures=None, options=None) -> None:
                        "shape": None if v.shape.rank is None else v.shape.as_list()}
                       for v in variables],
         "functions": functions,
-        "signatures": {name: concrete_ref(cf) for name, cf in sigs.items()},
+        "signatures": signature_refs,
     }
     (export_dir / "variables").mkdir(parents=True, exist_ok=True)
     (export_dir / "assets").mkdir(exist_ok=True)
