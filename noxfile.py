@@ -33,10 +33,14 @@ def _distributions() -> dict[str, dict]:
                              *ROOT.glob("plugins/*/pyproject.toml")]):
         project = tomllib.loads(pyproject.read_text())["project"]
         deps = [re.split(r"[\s<>=!~;\[]", d, maxsplit=1)[0] for d in project.get("dependencies", [])]
+        extras = project.get("optional-dependencies", {})
+        test_deps = [re.split(r"[\s<>=!~;\[]", d, maxsplit=1)[0] for d in extras.get("test", [])]
         found[project["name"]] = {
             "dir": pyproject.parent,
             "deps": [d for d in deps if d.startswith("tessera")],
-            "extras": list(project.get("optional-dependencies", {})),
+            # Siblings its tests need: installed from this repository, not from an index.
+            "test_deps": [d for d in test_deps if d.startswith("tessera")],
+            "extras": list(extras),
         }
     return found
 
@@ -78,7 +82,10 @@ def _package_session(name: str) -> None:
     @nox.session(name=short, tags=["ci", "packages"])
     def run(session: nox.Session) -> None:
         """Install only this distribution (built as a wheel) and run its tests."""
-        session.install(*[_spec(n, with_test=(n == name)) for n in _closure(name)])
+        needed = _closure(name)
+        for extra in DISTS[name]["test_deps"]:
+            needed += [n for n in _closure(extra) if n not in needed]
+        session.install(*[_spec(n, with_test=(n == name)) for n in needed])
         tests = DISTS[name]["dir"] / "tests"
         session.chdir(DISTS[name]["dir"])
         _pytest(session, str(tests))
