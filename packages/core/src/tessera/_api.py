@@ -33,6 +33,14 @@ def tf_export(*names: str) -> Callable[[Any], Any]:
     return deco
 
 
+def export_many(module_globals: dict, names, *namespaces: str) -> None:
+    """Export each of ``names`` (looked up in ``module_globals``) under every namespace given
+    ("" is the top level): ``export_many(globals(), ["add"], "", "math")``."""
+    for n in names:
+        for ns in namespaces:
+            export(f"{ns}.{n}" if ns else n, module_globals[n])
+
+
 def namespace(ns: str) -> dict[str, Any]:
     """Everything exported under ``ns`` ("" is the top level)."""
     import tessera._ops  # noqa: F401 - importing the families fills the table

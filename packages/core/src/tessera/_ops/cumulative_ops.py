@@ -1404,7 +1404,7 @@ def invert_permutation(x, name=None):
 
 # ---- public names ----------------------------------------------------------------------------
 def _export_all() -> None:
-    from tessera._api import export
+    from tessera._api import export, export_many
 
     both = ["cumsum", "reduce_logsumexp", "reduce_any", "reduce_all"]
     math_only = ["cumprod", "cumulative_logsumexp", "reduce_std", "reduce_variance",
@@ -1414,12 +1414,8 @@ def _export_all() -> None:
                  "unsorted_segment_prod", "unsorted_segment_sqrt_n", "top_k", "in_top_k",
                  "bincount", "confusion_matrix", "invert_permutation", "approx_max_k",
                  "approx_min_k", "is_non_decreasing", "is_strictly_increasing"]
-    g = globals()
-    for n in both:
-        export(n, g[n])
-        export(f"math.{n}", g[n])
-    for n in math_only:
-        export(f"math.{n}", g[n])
+    export_many(globals(), both, "", "math")
+    export_many(globals(), math_only, "math")
     export("nn.top_k", top_k)
     export("nn.in_top_k", in_top_k)
     from tessera._ops import nn_ops  # tf.math.zero_fraction is tf.nn.zero_fraction

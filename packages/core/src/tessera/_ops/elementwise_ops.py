@@ -1760,7 +1760,7 @@ def scalar_mul(scalar, x, name=None):
 
 # ---- public names ----------------------------------------------------------------------------
 def _export_all() -> None:
-    from tessera._api import export
+    from tessera._api import export, export_many
 
     both = ["tan", "asin", "acos", "atan", "atan2", "sinh", "cosh", "asinh", "acosh", "atanh",
             "add_n", "scalar_mul"]
@@ -1769,12 +1769,8 @@ def _export_all() -> None:
                  "xlog1py", "is_nan", "is_inf", "is_finite", "log_sigmoid", "rint", "nextafter",
                  "polyval", "real", "imag", "angle", "accumulate_n", "multiply_no_nan",
                  "reciprocal_no_nan", "bessel_i0", "bessel_i0e", "bessel_i1", "bessel_i1e"]
-    g = globals()
-    for n in both:
-        export(n, g[n])
-        export(f"math.{n}", g[n])
-    for n in math_only:
-        export(f"math.{n}", g[n])
+    export_many(globals(), both, "", "math")
+    export_many(globals(), math_only, "math")
     export("truncatediv", truncatediv)
     export("truncatemod", truncatemod)
     export("complex", complex)

@@ -642,7 +642,7 @@ def zeros_like_(x):
 
 # ---- public names --------------------------------------------------------------------------
 def _export_all() -> None:
-    from tessera._api import export
+    from tessera._api import export, export_many
 
     both = ["add", "subtract", "multiply", "divide", "truediv", "pow", "maximum", "minimum",
             "negative", "abs", "sign", "square", "sqrt", "exp", "tanh", "sigmoid", "sin", "cos",
@@ -650,12 +650,8 @@ def _export_all() -> None:
             "greater_equal", "logical_and", "logical_or", "logical_not"]
     math_only = ["divide_no_nan", "floordiv", "floormod", "squared_difference", "rsqrt", "expm1",
                  "log", "log1p", "reciprocal", "ceil", "conj", "logical_xor"]
-    g = globals()
-    for n in both:
-        export(n, g[n])
-        export(f"math.{n}", g[n])
-    for n in math_only:
-        export(f"math.{n}", g[n])
+    export_many(globals(), both, "", "math")
+    export_many(globals(), math_only, "math")
     export("math.mod", floormod)
     export("realdiv", realdiv)
     export("cast", cast)
