@@ -176,3 +176,26 @@ def test_hub_handle_needs_an_index_url():
         hub.resolve("hub://pub/affine/1")
     with pytest.raises(ValueError, match="numeric version"):
         hub.resolve("hub://pub/affine")
+
+
+def test_resolver_from_a_tessera_plugin_hook(tmp_path):
+    """A plugin adds a scheme through the core's tessera_register_hub_resolvers hook."""
+    import tessera_hub as hub
+    from tessera.plugins import hookimpl, register, unregister
+
+    target = tmp_path / "model"
+    target.mkdir()
+    (target / "saved_model.json").write_text("{}")
+
+    class Plugin:
+        @hookimpl
+        def tessera_register_hub_resolvers(self, registry):
+            registry.add_hub_resolver("viaplugin", lambda handle: str(target))
+
+    name = register(Plugin(), name="hub-resolver-test")
+    try:
+        assert "viaplugin" in hub.known_schemes()
+        assert hub.resolve("viaplugin://anything") == str(target)
+    finally:
+        unregister(name)
+        hub.unregister_resolver("viaplugin")

@@ -77,8 +77,19 @@ def _load_entry_points() -> list[str]:
     return failures
 
 
+def _from_tessera_plugins() -> None:
+    """Resolvers Tessera plugins register through the ``tessera_register_hub_resolvers`` hook."""
+    from tessera.plugins import registry
+
+    for scheme, fn in registry().hub_resolvers.items():
+        if scheme not in _REGISTRY:
+            register_resolver(scheme, fn)
+
+
 def get_resolver(scheme: str, handle: str) -> Resolver:
     _ensure_builtins()
+    if scheme not in _REGISTRY:
+        _from_tessera_plugins()
     if scheme not in _REGISTRY:
         failures = _load_entry_points()
         if scheme not in _REGISTRY:
@@ -93,6 +104,7 @@ def get_resolver(scheme: str, handle: str) -> Resolver:
 
 def known_schemes() -> list[str]:
     _ensure_builtins()
+    _from_tessera_plugins()
     return sorted({"file", *_REGISTRY})
 
 

@@ -45,6 +45,12 @@ def tessera_register_executors(registry):
     """Add graph executors by name (``registry.add_executor("onnxruntime", factory)``)."""
 
 
+@hookspec(historic=True)
+def tessera_register_hub_resolvers(registry):
+    """Resolve hub handles of a URL scheme (``registry.add_hub_resolver("hf", fn)``, where
+    ``fn(handle)`` returns a local folder or a remote archive; used by tessera-hub)."""
+
+
 @hookspec
 def tessera_add_commands(app):
     """Add subcommands to the ``tessera`` CLI; ``app`` is its ``typer.Typer``."""

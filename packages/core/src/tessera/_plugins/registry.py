@@ -49,6 +49,7 @@ class Registry:
     onnx_lowerings: dict[str, Callable] = field(default_factory=dict)
     subpackages: dict[str, str] = field(default_factory=dict)
     executors: dict[str, Callable] = field(default_factory=dict)
+    hub_resolvers: dict[str, Callable] = field(default_factory=dict)
     # (table, key) -> plugin name, for `tessera plugins` and error messages.
     owners: dict[tuple[str, Any], str] = field(default_factory=dict)
     _plugin: str | None = None
@@ -139,6 +140,12 @@ class Registry:
     def _notify(self) -> None:
         for listener in [*GLOBAL_LISTENERS, *self.listeners]:
             listener(self)
+
+    def add_hub_resolver(self, scheme: str, resolver: Callable) -> None:
+        """Resolve hub handles ``<scheme>://...`` with ``resolver(handle)``."""
+        if not callable(resolver):
+            raise TypeError(f"hub resolver for {scheme!r} must be callable")
+        self._put("hub_resolvers", scheme.lower().rstrip(":/"), resolver)
 
     def contributions(self, plugin: str) -> list[tuple[str, Any]]:
         """The (table, key) entries a plugin added."""
