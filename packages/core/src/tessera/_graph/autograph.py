@@ -59,6 +59,32 @@ def _check_defined(names, values, what: str) -> None:
                              f"inside it")
 
 
+def _carried(names, get_state, set_state):
+    """Loop state is what exists before the loop; names first assigned inside the body are
+    temporaries (undefined again after a graph loop). Returns (get, set, reset, names)."""
+    init = get_state()
+    keep = [i for i, v in enumerate(init) if not isinstance(v, _Undefined)]
+
+    def get():
+        state = get_state()
+        return tuple(state[i] for i in keep)
+
+    def put(vals):
+        full = list(get_state())
+        for i, v in zip(keep, vals):
+            full[i] = v
+        set_state(tuple(full))
+
+    def reset_temporaries():
+        full = list(get_state())
+        for i, n in enumerate(names):
+            if i not in keep:
+                full[i] = _Undefined(n)
+        set_state(tuple(full))
+
+    return get, put, reset_temporaries, [names[i] for i in keep]
+
+
 def if_stmt(cond, body, orelse, get_state, set_state, names):
     if not _is_tensor(cond):
         if cond:
@@ -115,8 +141,8 @@ def while_stmt(test, body, get_state, set_state, names, opts=None):
         return
     from tessera._graph.control_flow import while_loop
 
+    get_state, set_state, reset, names = _carried(names, get_state, set_state)
     init = get_state()
-    _check_defined(names, init, "while")
 
     def cond_fn(*vals):
         set_state(vals)
@@ -128,6 +154,7 @@ def while_stmt(test, body, get_state, set_state, names, opts=None):
         return tuple(get_state())
 
     set_state(while_loop(cond_fn, body_fn, tuple(init)))
+    reset()
 
 
 def for_stmt(iterable, body, get_state, set_state, names, extra_test=None):
@@ -140,6 +167,13 @@ def for_stmt(iterable, body, get_state, set_state, names, extra_test=None):
         return bool(v.numpy()) if _is_tensor(v) and hasattr(v, "_value") else v
     from tessera._framework.tensor import Tensor
 
+    if _is_dataset(iterable):
+        from tessera._graph.dataset_ops import for_over_dataset
+
+        get_state, set_state, reset, names = _carried(names, get_state, set_state)
+        for_over_dataset(iterable, body, get_state, set_state, extra_test)
+        reset()
+        return
     if not isinstance(iterable, Tensor):
         if hasattr(iterable, "_as_tensor") and getattr(iterable, "_is_variable", False):
             iterable = iterable._as_tensor()
@@ -159,8 +193,8 @@ def for_stmt(iterable, body, get_state, set_state, names, extra_test=None):
             if not go_on():
                 break
         return
+    get_state, set_state, reset, names = _carried(names, get_state, set_state)
     init = get_state()
-    _check_defined(names, init, "for")
     if iterable.op.type == "Range":
         # for i in tf.range(start, limit, delta): loop on the counter itself, as TF does.
         start, limit, delta = iterable.op.inputs
@@ -192,9 +226,20 @@ def for_stmt(iterable, body, get_state, set_state, names, extra_test=None):
 
         out = while_loop(cond_fn, body_fn, (0, *init))
     set_state(out[1:])
+    reset()
 
 
 _BREAK = object()
+
+
+def _is_dataset(x) -> bool:
+    try:
+        from tessera._data.dataset import DatasetV2
+    except ImportError:
+        return False
+    from tessera._framework.context import context
+
+    return context.graph is not None and isinstance(x, DatasetV2)
 
 
 def and_(a, b):

@@ -229,7 +229,10 @@ class FuncGraph:
                 outer = self.parent.read_variable(var)
             finally:
                 context.graph = saved
-            return self.capture(outer)
+            inner = self.capture(outer)
+            for tape in context.tapes:  # a tape inside the body sees the captured copy
+                tape._variable_read(var, inner)
+            return inner
         key = id(var)
         current = self.variable_values.get(key)
         if current is None:

@@ -96,24 +96,43 @@ def _keepdims_grad(dy, ctx):
     shape = static_shape(ctx.inputs[0])
     axis, keepdims = ctx.attrs["axis"], ctx.attrs["keepdims"]
     if not keepdims and axis is not None:  # a scalar dy (all axes reduced) broadcasts as is
-        axes = range(len(shape)) if axis is None else axis
-        kept = tuple(1 if i in axes else d for i, d in enumerate(shape))
+        if any(d is None for d in shape):  # unknown sizes while tracing: insert the axes
+            from tessera._ops import shape_ops
+
+            for a in sorted(axis):
+                dy = shape_ops.expand_dims(dy, a)
+            return dy, shape
+        kept = tuple(1 if i in axis else d for i, d in enumerate(shape))
         dy = execute(array_ops.RESHAPE, (dy,), {"shape": kept})  # consistent by construction
     return dy, shape
+
+
+def _broadcast_like(dy, shape, x):
+    """``dy`` broadcast to ``x``'s shape (static when known, else through ones_like(x))."""
+    if any(d is None for d in shape):
+        return math_ops.multiply(dy, array_ops.ones_like(x))
+    return execute(array_ops.BROADCAST_TO, (dy,), {"shape": shape})
 
 
 @SUM.def_grad
 def _sum_grad(ctx, dy):
     dy, shape = _keepdims_grad(dy, ctx)
-    return (execute(array_ops.BROADCAST_TO, (dy,), {"shape": shape}),)
+    return (_broadcast_like(dy, shape, ctx.inputs[0]),)
 
 
 @MEAN.def_grad
 def _mean_grad(ctx, dy):
     dy, shape = _keepdims_grad(dy, ctx)
-    x = ctx.inputs[0]
-    n = max(1, x.shape.num_elements() // max(1, ctx.outputs[0].shape.num_elements()))
-    return (array_ops.broadcast_to(math_ops.realdiv(dy, tensor(n, dtype=x.dtype)), shape),)
+    x, y = ctx.inputs[0], ctx.outputs[0]
+    nx, ny = x.shape.num_elements(), y.shape.num_elements()
+    if nx is None or ny is None:  # the count of averaged elements, at run time
+        from tessera._ops import shape_ops
+
+        n = math_ops.realdiv(math_ops.cast(shape_ops.size(x), x.dtype),
+                             math_ops.maximum(math_ops.cast(shape_ops.size(y), x.dtype), 1.0))
+    else:
+        n = tensor(max(1, nx // max(1, ny)), dtype=x.dtype)
+    return (_broadcast_like(math_ops.realdiv(dy, n), shape, x),)
 
 
 @PROD.def_grad
