@@ -3,6 +3,7 @@ on Python values it stays Python."""
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import tessera as tf
@@ -168,3 +169,82 @@ def test_returns_inside_tensor_ifs():
         return x
 
     assert int(h(tf.constant(1), True)) == 2 and int(h(tf.constant(1), False)) == 1
+
+
+def test_variables_assigned_inside_converted_control_flow():
+    v = tf.Variable(1.0)
+
+    @tf.function
+    def f(x):
+        if x > 0:
+            v.assign_add(x)
+        else:
+            v.assign(0.0)
+        return v.read_value()
+
+    assert [float(f(tf.constant(a))) for a in (2.0, 3.0, -1.0)] == [3.0, 6.0, 0.0]
+    c = tf.Variable(0)
+
+    @tf.function
+    def count(n):
+        for i in tf.range(n):
+            c.assign_add(i)
+        return c.read_value()
+
+    assert int(count(tf.constant(5))) == 10 and int(c.numpy()) == 10
+
+    w = tf.Variable([1.0, 1.0])
+
+    @tf.function
+    def sgd(xs):
+        for _ in tf.range(3):
+            with tf.GradientTape() as t:
+                loss = tf.reduce_sum((w * xs) ** 2)
+            w.assign_sub(0.1 * t.gradient(loss, w))
+        return w.read_value()
+
+    np.testing.assert_allclose(sgd(tf.constant([1.0, 2.0])).numpy(), [0.512, 0.008], rtol=1e-5)
+
+
+def test_for_over_a_dataset_iterates_at_run_time():
+    ds = tf.data.Dataset.range(5).batch(2)
+
+    @tf.function
+    def total(ds):
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            s += tf.reduce_sum(x)
+        return s
+
+    assert int(total(ds)) == 10 and int(total(ds)) == 10
+    ops = [op.type for op in total.get_concrete_function(ds).graph.get_operations()]
+    assert "IteratorGetNextAsOptional" in ops and "While" in ops  # not unrolled into constants
+
+    w = tf.Variable(0.0)
+    data = tf.data.Dataset.from_tensor_slices(
+        ([1.0, 2.0, 3.0, 4.0], [2.0, 4.0, 6.0, 8.0])).shuffle(4, seed=1).batch(2)
+
+    @tf.function
+    def train_epoch(ds):
+        steps = tf.constant(0)
+        for xb, yb in ds:
+            with tf.GradientTape() as t:
+                loss = tf.reduce_mean((w * xb - yb) ** 2)
+            w.assign_sub(0.05 * t.gradient(loss, w))
+            steps += 1
+        return steps
+
+    for _ in range(20):
+        steps = train_epoch(data)
+    assert int(steps) == 2 and abs(float(w.numpy()) - 2.0) < 1e-3
+
+    @tf.function
+    def until(ds):
+        s = tf.constant(0, tf.int64)
+        for x in ds:
+            if s > 2:
+                break
+            s += x
+        return s
+
+    assert int(until(tf.data.Dataset.range(10))) == 3

@@ -36,10 +36,14 @@ class Body:
     outputs: list      # output tensors of the subgraph
 
 
-def _trace(fn, label: str, specs: list | None = None, structure=None):
+def _trace(fn, label: str, specs: list | None = None, structure=None, overrides=None):
+    """Trace ``fn`` into a subgraph. ``overrides``: {variable key: callable(graph) -> tensor}
+    giving the starting value of variables the body assigns (a loop variable, a capture)."""
     parent = context.graph
     g = FuncGraph(f"{label}_{next(_names)}", parent=parent)
     params = [g.placeholder(s.dtype, s.shape, name=f"{label}_input") for s in (specs or [])]
+    for key, make in (overrides or {}).items():
+        g.var_overrides[key] = make(g, params)
     saved = context.graph
     context.graph = g
     try:
@@ -169,6 +173,24 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
         return true_fn() if bool(p.numpy()) else false_fn()
     g_t, _, res_t, out_t = _trace(true_fn, "cond_true")
     g_f, _, res_f, out_f = _trace(false_fn, "cond_false")
+    assigned = {**g_t.assigned_vars, **g_f.assigned_vars}
+    keys = list(assigned)
+    if keys:
+        # Variables assigned in a branch: their values leave the If as extra outputs and are
+        # assigned here. Each branch starts from the current value (captured).
+        starts = {k: assigned[k]._as_tensor() for k in keys}
+        overrides = {k: (lambda g, params, t=starts[k]: g._as_graph_tensor(t)) for k in keys}
+
+        def with_vars(fn):
+            def run():
+                result = fn()
+                return result, [context.graph.var_overrides[k] for k in keys]
+
+            return run
+
+        g_t, _, res_t, out_t = _trace(with_vars(true_fn), "cond_true", overrides=overrides)
+        g_f, _, res_f, out_f = _trace(with_vars(false_fn), "cond_false", overrides=overrides)
+        res_t, res_f = res_t[0], res_f[0]
     try:
         nest.assert_same_structure(res_t, res_f, check_types=False)
     except (ValueError, TypeError) as e:
@@ -186,7 +208,12 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
         "then_branch": then_b, "else_branch": else_b,
         "output_shapes": tuple(s._dims for s in shapes),
         "output_dtypes": tuple(a.dtype for a in out_t)})
-    return nest.pack_sequence_as(res_t, list(outs))
+    outs = list(outs)
+    if keys:
+        for k, value in zip(keys, outs[len(outs) - len(keys):]):
+            assigned[k].assign(value, read_value=False)
+        outs = outs[:len(outs) - len(keys)]
+    return nest.pack_sequence_as(res_t, outs)
 
 
 # ---- While ---------------------------------------------------------------------------------
@@ -323,6 +350,27 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
 
     g_c, p_c, _, out_c = _trace(cond_fn, "while_cond", specs, [None] * len(specs))
     g_b, p_b, _, out_b = _trace(body_fn, "while_body", specs, [None] * len(specs))
+    assigned = {**g_c.assigned_vars, **g_b.assigned_vars}
+    keys = list(assigned)
+    n_user = len(specs)
+    if keys:
+        # Variables the body assigns are carried as extra loop variables and assigned after.
+        starts = [assigned[k]._as_tensor() for k in keys]
+        flat = [*flat, *starts]
+        specs = specs + [TensorSpec(t.shape, t.dtype) for t in starts]
+        overrides = {k: (lambda g, params, i=n_user + j: params[i]) for j, k in enumerate(keys)}
+
+        def body_with_vars(*phs):
+            new = body_fn(*phs[:n_user])
+            return [*new, *[context.graph.var_overrides[k] for k in keys]]
+
+        def cond_with_vars(*phs):
+            return cond_fn(*phs[:n_user])
+
+        g_c, p_c, _, out_c = _trace(cond_with_vars, "while_cond", specs, [None] * len(specs),
+                                    overrides=overrides)
+        g_b, p_b, _, out_b = _trace(body_with_vars, "while_body", specs, [None] * len(specs),
+                                    overrides=overrides)
     if len(out_b) != len(specs):
         raise ValueError(f"body must return as many values as loop_vars ({len(specs) - counter})"
                          f", got {len(out_b) - counter}")
@@ -342,7 +390,12 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         "cond": cond_b, "body": body_b, "n_vars": len(flat),
         "output_shapes": tuple(s.shape._dims for s in specs),
         "output_dtypes": tuple(s.dtype for s in specs)})
-    outs = list(outs)[counter:]
+    outs = list(outs)
+    if keys:
+        for k, value in zip(keys, outs[n_user:]):
+            assigned[k].assign(value, read_value=False)
+        outs = outs[:n_user]
+    outs = outs[counter:]
     return outs[0] if single else nest.pack_sequence_as(structure, outs)
 
 

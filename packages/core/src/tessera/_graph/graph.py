@@ -113,6 +113,9 @@ class FuncGraph:
         self.name = name
         self.parent = parent  # set for branch/loop bodies, which capture outer tensors
         self.captures: list[tuple[GraphTensor, GraphTensor]] = []  # (outer, placeholder)
+        # In a branch/loop body: variables it assigns, and their current symbolic values.
+        self.var_overrides: dict[int, GraphTensor] = {}
+        self.assigned_vars: dict[int, object] = {}
         self._captured: dict[int, GraphTensor] = {}
         self.operations: list[Operation] = []
         self.inputs: list[GraphTensor] = []
@@ -221,6 +224,11 @@ class FuncGraph:
         from tessera._framework.context import context
         from tessera._ops import array_ops
 
+        if self.parent is not None and key_of(var) in self.var_overrides:
+            read = array_ops.identity(self.var_overrides[key_of(var)])
+            for tape in context.tapes:
+                tape._variable_read(var, read)
+            return read
         if self.parent is not None:
             # A branch or loop body reads the variable in the enclosing graph (where tapes see
             # the read) and captures the value.
@@ -247,11 +255,16 @@ class FuncGraph:
         return read
 
     def assign_variable(self, var, value) -> None:
-        if self.parent is not None:
-            raise NotImplementedError(
-                f"assigning variable {var.name} inside a tf.cond branch or tf.while_loop body "
-                f"is not supported yet: compute the new value in the branch and assign it after")
         value = self._as_graph_tensor(value)
+        if self.parent is not None:
+            # In a branch or loop body: the new value becomes an output of the If/While op and
+            # the enclosing graph assigns it (see control_flow).
+            if value._dtype != var.dtype:
+                raise TypeError(f"Cannot assign a {value._dtype.name} value to variable "
+                                f"{var.name} of dtype {var.dtype.name}")
+            self.var_overrides[key_of(var)] = value
+            self.assigned_vars[key_of(var)] = var
+            return
         if value._dtype != var.dtype:
             raise TypeError(f"Cannot assign a {value._dtype.name} value to variable {var.name} "
                             f"of dtype {var.dtype.name}")
@@ -291,6 +304,10 @@ class FuncGraph:
         finally:
             context.graph = saved
         return env[id(t)]
+
+
+def key_of(var) -> int:
+    return id(getattr(var, "_source", var))  # an UnreadVariable stands for its variable
 
 
 def _var_name(var) -> str:
