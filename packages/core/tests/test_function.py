@@ -243,3 +243,22 @@ RETRACING = {
 def test_retracing_counts_match_tensorflow(case):
     factory, calls, expected = RETRACING[case]
     assert _count(factory, calls) == expected
+
+
+def test_py_function_and_numpy_function_run_at_call_time():
+    calls = []
+
+    def plus_one(a):
+        calls.append(type(a).__name__)
+        return a + 1
+
+    @tf.function
+    def f(x):
+        return tf.py_function(plus_one, [x], Tout=tf.float32)
+
+    assert float(f(tf.constant(1.0))) == 2.0 and float(f(tf.constant(5.0))) == 6.0
+    assert calls == ["EagerTensor", "EagerTensor"]  # each call, with eager tensors
+    pair = tf.py_function(lambda v: (v, v * 2), [tf.constant(3.0)], Tout=[tf.float32, tf.float32])
+    assert [float(t) for t in pair] == [3.0, 6.0]
+    got = tf.numpy_function(lambda a: a * 2, [tf.constant([1, 2])], Tout=tf.int32)
+    assert got.numpy().tolist() == [2, 4]

@@ -30,6 +30,7 @@ from tessera._framework.variable import (
 from tessera._framework.variable import _install_operators as _install_variable_operators
 from tessera._graph import control_flow as _control_flow
 from tessera._graph import dataset_ops as _dataset_ops
+from tessera._graph import py_function as _py_function
 from tessera._graph.function import function
 from tessera.dtypes import (
     DType,

@@ -10,9 +10,14 @@ import tessera as tf
 D = tf.data.Dataset
 
 
-def slow(x):
+def _sleep_then_double(x):
     time.sleep(0.05)
     return x * 2
+
+
+def slow(x):
+    # map functions are traced (as in TF): Python work per element goes through py_function
+    return tf.py_function(_sleep_then_double, [x], Tout=tf.int64)
 
 
 def test_parallel_map_overlaps_sleeping_work():
@@ -36,9 +41,12 @@ def test_autotune_map_is_parallel_and_ordered():
 
 
 def test_deterministic_keeps_order_with_uneven_work():
-    def uneven(x):
+    def sleep_some(x):
         time.sleep(0.03 if int(x) % 2 == 0 else 0.0)
         return x
+
+    def uneven(x):
+        return tf.py_function(sleep_some, [x], Tout=tf.int64)
 
     ds = D.range(20).map(uneven, num_parallel_calls=4, deterministic=True)
     assert [int(v) for v in ds] == list(range(20))

@@ -37,16 +37,29 @@ def test_map_unpacks_tuples_and_learns_spec():
     assert values(d) == [2]
 
 
-def test_map_function_runs_eagerly_on_tensors():
+def test_map_function_is_traced_once_like_tf_function():
+    seen = []
+
+    def f(x):
+        seen.append(type(x).__name__)  # a Python side effect: runs at trace time only
+        return x * 2
+
+    ds = D.range(3).map(f)
+    assert [int(v) for v in ds] == [0, 2, 4]
+    assert [int(v) for v in ds] == [0, 2, 4]
+    assert seen == ["GraphTensor"]
+
+
+def test_untraceable_map_function_falls_back_to_eager():
     seen = []
 
     def f(x):
         seen.append(type(x).__name__)
-        return x.numpy() + 1  # eager: .numpy() works
+        return x.numpy() + 1  # cannot be traced: runs eagerly per element instead
 
     ds = D.range(3).map(f)
     assert [int(v) for v in ds] == [1, 2, 3]
-    assert seen == ["EagerTensor"] * 3
+    assert seen == ["GraphTensor"] + ["EagerTensor"] * 3
 
 
 def test_batch_specs_and_cardinality():
@@ -135,9 +148,12 @@ def test_repeat_take_skip():
 def test_cache_memory_and_file(tmp_path):
     calls = []
 
-    def f(x):
+    def count(x):
         calls.append(1)
         return x
+
+    def f(x):  # counts executions per element (map functions are traced once, as in TF)
+        return tf.py_function(count, [x], Tout=tf.int64)
 
     ds = D.range(5).map(f).cache()
     assert values(ds) == values(ds) == [0, 1, 2, 3, 4]

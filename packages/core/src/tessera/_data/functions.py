@@ -1,10 +1,11 @@
 """User functions applied to dataset elements (map, filter, flat_map, ...).
 
 Every transformation calls the user's function through :func:`_wrap_function`, the one
-place that decides how it runs. Today it runs eagerly, once per element, on eager tensors
-(so ``print`` and ``.numpy()`` work inside it). The output spec, which TensorFlow learns by
-tracing, is learned lazily: by tracing with ``tf.function`` when that succeeds, else by
-running the function on the first input element.
+place that decides how it runs. As in TensorFlow, the function is traced once with
+``tf.function`` on the dataset's element_spec (Python side effects happen once, at trace
+time) and the traced graph runs for every element on the reference interpreter. A function
+that cannot be traced (one calling ``.numpy()``, say) runs eagerly per element instead, and
+its output spec comes from the first element.
 """
 
 from __future__ import annotations
@@ -25,7 +26,8 @@ def _should_unpack(element) -> bool:
 class StructuredFunction:
     """``fn`` made callable on whole elements: unpacks tuples, normalizes the result."""
 
-    __slots__ = ("_first_element", "_fn", "_input_spec", "_output_spec", "call", "name")
+    __slots__ = ("_first_element", "_fn", "_input_spec", "_output_spec", "_runner", "call",
+                 "name")
 
     def __init__(self, fn: Callable, input_spec, first_element: Callable | None = None) -> None:
         if not callable(fn):
@@ -35,7 +37,8 @@ class StructuredFunction:
         self._output_spec = _UNSET
         self._first_element = first_element
         self.name = getattr(fn, "__name__", type(fn).__name__)
-        self.call = self._make_call(fn)
+        self._runner = None
+        self.call = self._first_call  # traces on first use, then runs the traced graph
 
     @staticmethod
     def _make_call(fn):
@@ -51,6 +54,24 @@ class StructuredFunction:
             return norm(out)
 
         return call
+
+    def _first_call(self, element):
+        # Callers may hold on to `call` itself, so the chosen runner is kept here too.
+        runner = self._runner
+        if runner is None:
+            concrete = _concrete(self._fn, self._resolved_input_spec())
+            if concrete is None:
+                runner = self._make_call(self._fn)
+            else:
+                if self._output_spec is _UNSET:
+                    self._output_spec = _spec_of(concrete)
+                runner = _lean_runner(concrete)
+            self._runner = self.call = runner
+        return runner(element)
+
+    def _resolved_input_spec(self):
+        spec = self._input_spec
+        return spec._dataset.element_spec if hasattr(spec, "_dataset") else spec
 
     def __call__(self, element):
         return self.call(element)
@@ -85,8 +106,9 @@ class StructuredFunction:
         return structure.spec_of_hinted(out, hints, relax=True)
 
 
-def _traced_output_spec(fn, input_spec):
-    """Trace ``fn`` with tf.function on ``input_spec``; None when it cannot be traced."""
+def _concrete(fn, input_spec):
+    """``fn`` traced with tf.function on ``input_spec`` (run by the reference interpreter:
+    per-element calls are too small for a compiled session), or None if it cannot be traced."""
     from tessera._framework.tensor_spec import TensorSpec
 
     flat = structure.flatten(input_spec)
@@ -96,13 +118,86 @@ def _traced_output_spec(fn, input_spec):
         from tessera._graph.function import function
 
         args = input_spec if _should_unpack(input_spec) else (input_spec,)
-        concrete = function(lambda *a: _as_tuple_output(fn(*a))).get_concrete_function(*args)
-        out = concrete.structured_outputs
-        out_flat = structure.flatten(out)
-        specs = [TensorSpec(t.shape, t.dtype) for t in out_flat]
-        return structure.pack(out, specs)
+        concrete = function(lambda *a: _as_tuple_output(fn(*a)), jit_compile=False) \
+            .get_concrete_function(*args)
     except Exception:
         return None
+    from tessera._framework.tensor import Tensor
+
+    # Results that are not tensors (datasets for flat_map/interleave) cannot come from a graph.
+    if not all(isinstance(t, Tensor) for t in structure.flatten(concrete.structured_outputs)):
+        return None
+    return concrete
+
+
+def _lean_runner(concrete):
+    """Per-element calls of a traced function: the graph compiled to a list of steps
+    (Identity ops aliased away, constants bound once), without ConcreteFunction's argument
+    checks (elements already match the element_spec it was traced with)."""
+    from tessera._framework import nest
+    from tessera._framework.execute import execute
+    from tessera._graph.graph import GraphTensor
+    from tessera._graph.interpreter import _needed
+
+    graph = concrete.graph
+    alias: dict[int, int] = {}
+    consts: dict[int, object] = {}
+    steps = []
+
+    def ref(t) -> int:
+        return alias.get(id(t), id(t))
+
+    for op in _needed(graph):
+        kind = op.op_def
+        if kind == "Placeholder":
+            continue
+        if kind == "Const":
+            consts[id(op.outputs[0])] = op.value
+        elif op.type == "Identity":
+            alias[id(op.outputs[0])] = ref(op.inputs[0])
+        else:
+            steps.append((kind, [ref(t) for t in op.inputs], op.attrs,
+                          [id(o) for o in op.outputs]))
+    placeholders = [id(p) for p in concrete._placeholders]
+    variables = [(var, id(ph)) for var, ph in graph.variable_inputs.values()]
+    outs = graph.structured_outputs
+    flat_outs = nest.flatten(outs)
+    out_refs = [ref(t) if isinstance(t, GraphTensor) else None for t in flat_outs]
+    norm = structure.normalize_output
+    single = isinstance(outs, GraphTensor)
+
+    def run(element):
+        parts = element if type(element) is tuple else (element,)
+        env = dict(consts)
+        env.update(zip(placeholders, nest.flatten(list(parts))))
+        for var, key in variables:
+            env[key] = var._as_tensor()
+        for kind, ins, attrs, outs_ in steps:
+            result = execute(kind, tuple(env[i] for i in ins), attrs)
+            if len(outs_) == 1 and not isinstance(result, tuple):
+                env[outs_[0]] = result
+            else:
+                env.update(zip(outs_, result))
+        if single:
+            return env[out_refs[0]]
+        return norm(nest.pack_sequence_as(
+            outs, [env[r] if r is not None else t for r, t in zip(out_refs, flat_outs)]))
+
+    return run
+
+
+def _spec_of(concrete):
+    from tessera._framework.tensor_spec import TensorSpec
+
+    out = concrete.structured_outputs
+    specs = [TensorSpec(t.shape, t.dtype) for t in structure.flatten(out)]
+    return structure.pack(out, specs)
+
+
+def _traced_output_spec(fn, input_spec):
+    """The output spec of ``fn`` traced on ``input_spec``; None when it cannot be traced."""
+    concrete = _concrete(fn, input_spec)
+    return None if concrete is None else _spec_of(concrete)
 
 
 def _as_tuple_output(value):
