@@ -84,7 +84,9 @@ def _div(ctx, scope, a, b):
 
 @converter("Mod", since=10)
 def _mod(ctx, scope, a, b):
-    if ctx.attr("fmod", 0) or a.dtype.is_floating:
+    # fmod=1: C's fmod (sign of the dividend); fmod=0: Python's % (sign of the divisor), also
+    # for floats.
+    if ctx.attr("fmod", 0):
         if a.dtype == tf.float16:
             return tf.cast(tf.truncatemod(tf.cast(a, tf.float32), tf.cast(b, tf.float32)),
                            a.dtype)
@@ -903,7 +905,10 @@ def _space_to_depth(ctx, scope, x):
     b = ctx.attr("blocksize")
     n, c, h, w = static_shape(x)
     y = tf.reshape(x, [n, c, h // b, b, w // b, b])
-    y = tf.transpose(y, [0, 3, 5, 1, 2, 4])
+    if ctx.attr("mode", "DCR") == "CRD":  # channels ordered (c, block row, block column)
+        y = tf.transpose(y, [0, 1, 3, 5, 2, 4])
+    else:  # DCR: (block row, block column, c)
+        y = tf.transpose(y, [0, 3, 5, 1, 2, 4])
     return tf.reshape(y, [n, c * b * b, h // b, w // b])
 
 
