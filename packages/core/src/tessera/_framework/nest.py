@@ -10,8 +10,17 @@ def _is_namedtuple(x) -> bool:
     return isinstance(x, tuple) and hasattr(type(x), "_fields")
 
 
+# Nestedness is a property of the type: cache it (ABC isinstance checks are slow, and every
+# tensor leaf would pay one per call).
+_NESTED_TYPES: dict[type, bool] = {list: True, tuple: True, dict: True}
+
+
 def is_nested(x) -> bool:
-    return isinstance(x, list | tuple | Mapping)
+    t = type(x)
+    known = _NESTED_TYPES.get(t)
+    if known is None:
+        known = _NESTED_TYPES[t] = isinstance(x, list | tuple | Mapping)
+    return known
 
 
 def _children(x):
@@ -28,6 +37,8 @@ def flatten(structure, expand_composites: bool = False) -> list:
     """Leaves in TF's order (dict values by sorted key)."""
     if not is_nested(structure):
         return [structure]
+    if type(structure) in (list, tuple) and not any(is_nested(c) for c in structure):
+        return list(structure)  # a flat sequence: the common case
     out = []
     for c in _children(structure):
         out.extend(flatten(c))
@@ -93,6 +104,8 @@ def assert_same_structure(a, b, check_types: bool = True, expand_composites: boo
 def map_structure(func, *structures, check_types: bool = True, expand_composites: bool = False):
     if not structures:
         raise ValueError("Must provide at least one structure")
+    if len(structures) == 1 and not is_nested(structures[0]):
+        return func(structures[0])  # a single leaf
     for s in structures[1:]:
         assert_same_structure(structures[0], s, check_types=check_types)
     flats = [flatten(s) for s in structures]
