@@ -130,3 +130,15 @@ def test_control_flow_lowers_to_onnx_if_and_loop():
     ops = [n.op_type for n in executor_of(f, tf.constant([1.0, 2.0]),
                                           tf.constant(3)).model.graph.node]
     assert "If" in ops and "Loop" in ops
+
+
+def test_fixed_size_tensor_array_loop_compiles():
+    @tf.function(jit_compile=True)
+    def f(x):
+        ta = tf.TensorArray(tf.float32, size=3)
+        for i in tf.range(3):
+            ta = ta.write(i, x * tf.cast(i, tf.float32))
+        return ta.stack()
+
+    np.testing.assert_array_equal(f(tf.constant([1.0, 2.0])).numpy(), [[0, 0], [1, 2], [2, 4]])
+    assert isinstance(executor_of(f, tf.constant([1.0, 2.0])), OnnxRuntimeExecutor)

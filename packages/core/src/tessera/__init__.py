@@ -31,6 +31,7 @@ from tessera._framework.variable import _install_operators as _install_variable_
 from tessera._graph import control_flow as _control_flow
 from tessera._graph import dataset_ops as _dataset_ops
 from tessera._graph import py_function as _py_function
+from tessera._graph import tensor_array as _tensor_array
 from tessera._graph.function import function
 from tessera.dtypes import (
     DType,

@@ -22,6 +22,7 @@ from tessera._framework.op import declare, tested_elsewhere
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_shape import TensorShape
 from tessera._graph.graph import FuncGraph, GraphTensor
+from tessera._graph.tensor_array import TensorArray
 
 _names = iter(range(1, 1 << 62))
 
@@ -55,11 +56,23 @@ def _trace(fn, label: str, specs: list | None = None, structure=None, overrides=
             if x is None:
                 raise ValueError(f"{label} returned None: branches and loop bodies must "
                                  f"return tensors")
-            t = x._as_tensor() if getattr(x, "_is_variable", False) else x
-            flat.append(g._as_graph_tensor(convert_to_tensor(t)))
+            flat.append(g._as_graph_tensor(convert_to_tensor(_unwrap(x))))
     finally:
         context.graph = saved
     return g, params, result, flat
+
+
+def _unwrap(x):
+    """What a loop or branch carries for ``x``: a variable's value, a TensorArray's buffer."""
+    if getattr(x, "_is_variable", False) or isinstance(x, TensorArray):
+        return x._as_tensor()
+    return x
+
+
+def _rewrap(templates: list, values: list) -> list:
+    """Carried tensors back to the TensorArrays they stand for (``templates``: the leaves)."""
+    return [t._with_buffer(v) if isinstance(t, TensorArray) else v
+            for t, v in zip(templates, values)]
 
 
 def _bind_captures(bodies: list[Body]) -> list:
@@ -213,7 +226,7 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
         for k, value in zip(keys, outs[len(outs) - len(keys):]):
             assigned[k].assign(value, read_value=False)
         outs = outs[:len(outs) - len(keys)]
-    return nest.pack_sequence_as(res_t, outs)
+    return nest.pack_sequence_as(res_t, _rewrap(nest.flatten(res_t), outs))
 
 
 # ---- While ---------------------------------------------------------------------------------
@@ -313,8 +326,8 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
                 vars_ = vars_[0]
             i += 1
         return vars_
-    flat = [convert_to_tensor(v._as_tensor() if getattr(v, "_is_variable", False) else v)
-            for v in nest.flatten(loop_vars)]
+    leaves = _shape_tensor_arrays(body, call, structure, single, nest.flatten(loop_vars))
+    flat = [convert_to_tensor(_unwrap(v)) for v in leaves]
     counter = maximum_iterations is not None
     if counter:
         from tessera._ops import math_ops
@@ -326,11 +339,13 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
     from tessera._framework.tensor_spec import TensorSpec
 
     specs = [TensorSpec([], flat[0].dtype)] if counter else []
-    specs += [TensorSpec(TensorShape(inv) if inv is not None else t.shape, t.dtype)
-              for inv, t in zip(invariants, flat[counter:])]
+    specs += [TensorSpec(TensorShape(inv) if inv is not None else
+                         leaf._carried_shape() if isinstance(leaf, TensorArray) else t.shape,
+                         t.dtype)
+              for inv, t, leaf in zip(invariants, flat[counter:], leaves)]
 
     def user_args(phs):
-        vals = phs[1:] if counter else phs
+        vals = _rewrap(leaves, phs[1:] if counter else phs)
         return nest.pack_sequence_as(structure, vals) if not single else vals[0]
 
     def cond_fn(*phs):
@@ -395,8 +410,47 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
         for k, value in zip(keys, outs[n_user:]):
             assigned[k].assign(value, read_value=False)
         outs = outs[:n_user]
-    outs = outs[counter:]
+    outs = _rewrap(leaves, outs[counter:])
     return outs[0] if single else nest.pack_sequence_as(structure, outs)
+
+
+def _shape_tensor_arrays(body, call, structure, single, leaves: list) -> list:
+    """TensorArrays entering a loop with no element shape yet get one from a trial trace of
+    ``body`` (the loop variable needs a static shape; TF learns it the same way)."""
+    pending = [i for i, v in enumerate(leaves)
+               if isinstance(v, TensorArray) and v._buffer is None and v._items is None]
+    if not pending:
+        return leaves
+    from tessera._framework.tensor_spec import TensorSpec
+    from tessera._ops import array_ops
+
+    others = [i for i in range(len(leaves)) if i not in pending]
+    specs = []
+    for i in others:
+        t = convert_to_tensor(_unwrap(leaves[i]))
+        specs.append(TensorSpec(t.shape, t.dtype))
+    found: list = []
+
+    def probe(*phs):
+        vals = list(leaves)
+        for i, ph in zip(others, _rewrap([leaves[i] for i in others], list(phs))):
+            vals[i] = ph
+        new = call(body, vals[0] if single else nest.pack_sequence_as(structure, vals))
+        found.extend(nest.flatten(new))
+        return []
+
+    _trace(probe, "while_probe", specs, [None] * len(specs))
+    leaves = list(leaves)
+    for i in pending:
+        out = found[i] if i < len(found) else None
+        buffer = out._buffer if isinstance(out, TensorArray) else None
+        if buffer is None:
+            continue  # never written in the body: _as_tensor reports it
+        ta = leaves[i]
+        rows = 0 if ta._grow or ta._size is None else int(ta._size)
+        leaves[i] = ta._with_buffer(
+            array_ops.zeros([rows, *buffer.shape.as_list()[1:]], ta.dtype))
+    return leaves
 
 
 def _eager_bool(x) -> bool:
