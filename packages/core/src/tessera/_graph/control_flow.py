@@ -18,7 +18,7 @@ from tessera._framework import nest
 from tessera._framework.context import context
 from tessera._framework.convert import convert_to_tensor, wrap
 from tessera._framework.execute import execute
-from tessera._framework.op import declare, tested_elsewhere
+from tessera._framework.op import declare, no_onnx_lowering, not_differentiable, tested_elsewhere
 from tessera._framework.tensor import Tensor
 from tessera._framework.tensor_shape import TensorShape
 from tessera._graph.graph import FuncGraph, GraphTensor
@@ -252,11 +252,60 @@ WHILE = declare("While", _while_kernel, num_outputs=-1,
 tested_elsewhere(WHILE, "packages/core/tests/test_control_flow.py")
 
 
+def _while_grad_kernel(*arrays, cond, body, n_vars, input_dtypes):
+    """Run the loop again on the concrete inputs under a tape and backpropagate ``dys``
+    (the last ``n_vars`` arrays) to every input: the loop's values are only known now."""
+    from tessera._autodiff.tape import GradientTape
+
+    n_in = len(input_dtypes)
+    xs = _tensors(arrays[:n_in], input_dtypes)
+    dys = _tensors(arrays[n_in:], input_dtypes[:n_vars])
+    caps_c = xs[n_vars:][:len(cond.captures)]
+    caps_b = xs[n_vars:][:len(body.captures)]
+    saved, saved_graph = context.tapes, context.graph
+    context.tapes, context.graph = [], None
+    try:
+        with GradientTape() as tape:
+            for x in xs:
+                if x.dtype.is_floating or x.dtype.is_complex:
+                    tape.watch(x)
+            vars_ = xs[:n_vars]
+            while bool(_run_body(cond, vars_, caps_c)[0]._host()):
+                vars_ = _run_body(body, vars_, caps_b)
+        floats = [i for i, v in enumerate(vars_) if v.dtype.is_floating or v.dtype.is_complex]
+        grads = tape.gradient([vars_[i] for i in floats], xs,
+                              output_gradients=[dys[i] for i in floats]) if floats else \
+            [None] * n_in
+    finally:
+        context.tapes, context.graph = saved, saved_graph
+    return tuple(np.zeros(np.shape(a), dtype=np.asarray(a).dtype) if g is None
+                 else np.asarray(g._host()) for a, g in zip(arrays[:n_in], grads))
+
+
+WHILE_GRAD = declare("WhileGrad", _while_grad_kernel, num_outputs=-1,
+                     infer=lambda *shapes, n_vars, input_dtypes, **a: [
+                         tuple(s) if s is not None else None
+                         for s in shapes[:len(input_dtypes)]],
+                     dtype_rule=lambda dts, attrs: list(attrs["input_dtypes"]),
+                     samples=lambda: [])
+tested_elsewhere(WHILE_GRAD, "packages/core/tests/test_control_flow.py")
+not_differentiable(WHILE_GRAD)
+no_onnx_lowering(WHILE_GRAD, "it re-runs the loop under a tape (the reference interpreter "
+                             "runs it)")
+
+
 @WHILE.def_grad
 def _while_grad(ctx, *dys):
-    raise NotImplementedError("gradients through tf.while_loop inside tf.function are not "
-                              "implemented yet; compute them eagerly, or unroll the loop "
-                              "with a Python for-loop over a static range")
+    from tessera._ops import array_ops
+
+    inputs, n_vars = list(ctx.inputs), ctx.attrs["n_vars"]
+    dys = [dy if dy is not None else array_ops.zeros_like(x)
+           for dy, x in zip(dys, inputs[:n_vars])]
+    grads = execute(WHILE_GRAD, (*inputs, *dys), {
+        "cond": ctx.attrs["cond"], "body": ctx.attrs["body"], "n_vars": n_vars,
+        "input_dtypes": tuple(x.dtype for x in inputs)})
+    return tuple(g if x.dtype.is_floating or x.dtype.is_complex else None
+                 for g, x in zip(grads, inputs))
 
 
 @WHILE.def_onnx
