@@ -5,6 +5,7 @@ from tessera_keras import (
     backend,
     callbacks,
     constraints,
+    datasets,
     initializers,
     layers,
     losses,
@@ -21,5 +22,5 @@ from tessera_keras.models import Model, Sequential
 __version__ = "0.1.0"
 
 __all__ = ["Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "activations",
-           "backend", "callbacks", "constraints", "initializers", "layers", "losses", "metrics",
+           "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
            "models", "optimizers", "regularizers", "utils"]

@@ -6,6 +6,7 @@ import numpy as np
 
 from tessera_keras._random import set_random_seed
 from tessera_keras._serialization import register_keras_serializable
+from tessera_keras.utils._file_utils import get_file
 from tessera_keras.utils._progbar import Progbar
 
 
@@ -28,5 +29,5 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
     return x / np.expand_dims(norm, axis)
 
 
-__all__ = ["Progbar", "normalize", "register_keras_serializable", "set_random_seed",
+__all__ = ["Progbar", "get_file", "normalize", "register_keras_serializable", "set_random_seed",
            "to_categorical"]
