@@ -8,6 +8,7 @@ from tessera_keras._random import set_random_seed
 from tessera_keras._serialization import register_keras_serializable
 from tessera_keras.utils._file_utils import get_file
 from tessera_keras.utils._progbar import Progbar
+from tessera_keras.utils._timeseries import timeseries_dataset_from_array
 
 
 def to_categorical(x, num_classes=None) -> np.ndarray:
@@ -30,4 +31,4 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
 
 
 __all__ = ["Progbar", "get_file", "normalize", "register_keras_serializable", "set_random_seed",
-           "to_categorical"]
+           "timeseries_dataset_from_array", "to_categorical"]
