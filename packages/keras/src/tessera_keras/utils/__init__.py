@@ -6,6 +6,7 @@ import numpy as np
 
 from tessera_keras._random import set_random_seed
 from tessera_keras._serialization import register_keras_serializable
+from tessera_keras.utils._directory import text_dataset_from_directory
 from tessera_keras.utils._file_utils import get_file
 from tessera_keras.utils._progbar import Progbar
 from tessera_keras.utils._timeseries import timeseries_dataset_from_array
@@ -31,4 +32,4 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
 
 
 __all__ = ["Progbar", "get_file", "normalize", "register_keras_serializable", "set_random_seed",
-           "timeseries_dataset_from_array", "to_categorical"]
+           "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical"]
