@@ -3,7 +3,7 @@
 from tessera_keras.layers._activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from tessera_keras.layers._base import InputSpec, Layer
 from tessera_keras.layers._convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
-from tessera_keras.layers._core import Activation, Dense, Embedding, Identity, Lambda
+from tessera_keras.layers._core import Activation, Dense, Embedding, Identity, Lambda, Masking
 from tessera_keras.layers._input import Input, InputLayer
 from tessera_keras.layers._merging import (
     Add,

@@ -8,6 +8,7 @@ node of the functional graph instead of computing.
 from __future__ import annotations
 
 import inspect
+import warnings
 
 import numpy as np
 
@@ -15,8 +16,9 @@ import tessera as tf
 from tessera._framework import nest
 from tessera._framework.context import context
 from tessera_keras import _keras_tensor as kt
-from tessera_keras import _naming, constraints, initializers, regularizers
+from tessera_keras import _masking, _naming, constraints, initializers, regularizers
 from tessera_keras._context import STATE
+from tessera_keras._masking import get_keras_mask, set_keras_mask
 from tessera_keras._variables import KerasVariable
 
 
@@ -130,7 +132,8 @@ class Layer(tf.Module):
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
-        self.supports_masking = False
+        # As in Keras, a layer that overrides compute_mask supports masking.
+        self.supports_masking = type(self).compute_mask is not Layer.compute_mask
         self.input_spec = None
         self.activity_regularizer = regularizers.get(activity_regularizer)
         self._trainable_variables: list = []
@@ -407,6 +410,14 @@ class Layer(tf.Module):
                 kwargs["training"] = training
         else:
             kwargs.pop("training", None)
+        previous_mask = kwargs.get("mask")
+        if previous_mask is None and inputs is not None and _masking._MASKS:
+            found = nest.map_structure(get_keras_mask, inputs) if not isinstance(inputs, dict) \
+                else None
+            if found is not None and any(m is not None for m in nest.flatten(found)):
+                previous_mask = found
+                if self._call_has_mask:
+                    kwargs["mask"] = found
         if not self._call_has_mask:
             kwargs.pop("mask", None)
         self._losses = []
@@ -423,10 +434,32 @@ class Layer(tf.Module):
             for o in nest.flatten(outputs):
                 self.add_loss(self.activity_regularizer(o) / tf.cast(tf.shape(o)[0], o.dtype))
         flat = nest.flatten(outputs)
+        if self.supports_masking:
+            # The default compute_mask passes the previous mask on: nothing to do without one.
+            if previous_mask is not None or type(self).compute_mask is not Layer.compute_mask:
+                self._set_mask_metadata(inputs, flat, previous_mask)
+        elif previous_mask is not None:
+            warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an "
+                          f"input with a mask attached to it. However, this layer does not "
+                          f"support masking and will therefore destroy the mask information. "
+                          f"Downstream layers will not see the mask.", stacklevel=2)
         if flat and isinstance(flat[0], tf.Tensor) and not kt.in_symbolic_graph():
             shapes = [_shape_tuple(o.shape) for o in flat if isinstance(o, tf.Tensor)]
             self._last_output_shape = shapes[0] if len(shapes) == 1 else shapes
         return outputs
+
+    def compute_mask(self, inputs, previous_mask):
+        return previous_mask
+
+    def _set_mask_metadata(self, inputs, flat_outputs, previous_mask) -> None:
+        if all(get_keras_mask(x) is not None for x in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, nest.flatten(masks)):
+            if mask is not None and get_keras_mask(tensor) is None:
+                set_keras_mask(tensor, mask)
 
     def _symbolic_call(self, args, kwargs):
         inputs = args[0] if args else None

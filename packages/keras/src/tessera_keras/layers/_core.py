@@ -132,6 +132,9 @@ class Embedding(Layer):
             inputs = tf.cast(inputs, "int32")
         return tf.gather(self.embeddings, inputs)
 
+    def compute_mask(self, inputs, mask=None):
+        return tf.not_equal(inputs, 0) if self.mask_zero else None
+
     def compute_output_shape(self, input_shape):
         return (*tuple(input_shape), self.output_dim)
 
@@ -185,3 +188,25 @@ class _OpLayer(Layer):
         if isinstance(inputs, list):
             return self.fn(*inputs)
         return self.fn(inputs)
+
+
+class Masking(Layer):
+    """Masks timesteps whose features all equal ``mask_value`` (and zeroes them)."""
+
+    def __init__(self, mask_value=0.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.mask_value = mask_value
+        self.supports_masking = True
+
+    def compute_mask(self, inputs, mask=None):
+        return tf.reduce_any(tf.not_equal(inputs, self.mask_value), axis=-1)
+
+    def call(self, inputs):
+        keep = tf.reduce_any(tf.not_equal(inputs, self.mask_value), axis=-1, keepdims=True)
+        return inputs * tf.cast(keep, inputs.dtype)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}

@@ -228,6 +228,10 @@ class RNN(Layer):
             self.cell.built = True
         self.built = True
 
+    def compute_mask(self, inputs, mask=None):
+        out = mask if self.return_sequences else None
+        return [out] + [None] * len(self._state_sizes()) if self.return_state else out
+
     def call(self, sequences, initial_state=None, mask=None, training=False):
         steps = sequences.shape[1]
         if steps is None:
@@ -396,6 +400,15 @@ class Bidirectional(Layer):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+
+    def compute_mask(self, inputs, mask=None):
+        out = mask if self.return_sequences else None
+        if self.merge_mode is None:
+            out = [out, out]
+        if self.return_state:
+            n = 2 * len(self.forward_layer._state_sizes())
+            return [*(out if isinstance(out, list) else [out]), *[None] * n]
+        return out
 
     def call(self, sequences, initial_state=None, mask=None, training=False):
         fw_state = bw_state = None

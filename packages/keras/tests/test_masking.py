@@ -1,0 +1,62 @@
+"""Masks flowing between layers (Embedding(mask_zero=True), Masking -> recurrent layers):
+outputs equal what TensorFlow 2.21 / Keras 3 gives for the same weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tessera as tf
+
+keras = tf.keras
+X = np.array([[3, 5, 0, 0], [7, 0, 0, 0]])
+
+
+def _ramp(model):
+    model.set_weights([np.linspace(-1, 1, v.size).reshape(v.shape).astype("float32")
+                       for v in model.get_weights()])
+    return model
+
+
+def test_embedding_mask():
+    emb = keras.layers.Embedding(10, 3, mask_zero=True)
+    assert emb.compute_mask(tf.constant(X)).numpy().tolist() == [[True, True, False, False],
+                                                                  [True, False, False, False]]
+    assert keras.layers.Embedding(10, 3).compute_mask(tf.constant(X)) is None
+
+
+def test_functional_mask_reaches_stacked_lstms():
+    inp = keras.Input((4,))
+    h = keras.layers.Embedding(10, 3, mask_zero=True)(inp)
+    seq = keras.layers.LSTM(2, return_sequences=True)(h)
+    model = _ramp(keras.Model(inp, keras.layers.LSTM(2)(seq)))
+    np.testing.assert_allclose(model.predict(X, verbose=0),
+                               [[0.06314, 0.19154], [0.03708, 0.11654]], atol=1e-5)
+
+
+def test_sequential_mask_in_call_and_compiled_fit():
+    model = _ramp(keras.Sequential([
+        keras.Input((4,)), keras.layers.Embedding(10, 3, mask_zero=True),
+        keras.layers.SimpleRNN(2, return_sequences=True), keras.layers.SimpleRNN(2)]))
+    np.testing.assert_allclose(model(X).numpy(), [[-0.10461, 0.99518], [0.1295, 0.97414]],
+                               atol=1e-5)
+    keras.utils.set_random_seed(1)
+    model.compile("adam", "mse")
+    model.fit(X, np.ones((2, 2)), epochs=2, verbose=0)
+    np.testing.assert_allclose(model.predict(X, verbose=0),
+                               [[-0.0885, 0.9953], [0.1362, 0.9744]], atol=1e-4)
+
+
+def test_masking_layer():
+    model = _ramp(keras.Sequential([keras.Input((3, 2)), keras.layers.Masking(0.0),
+                                    keras.layers.SimpleRNN(2)]))
+    xs = np.array([[[1, 2], [0, 0], [3, 1]]], "float32")
+    np.testing.assert_allclose(model(xs).numpy(), [[-0.98569, 0.97931]], atol=1e-5)
+    layer = keras.layers.Masking(mask_value=1.0)
+    assert keras.layers.Masking.from_config(layer.get_config()).mask_value == 1.0
+
+
+def test_layer_without_masking_support_warns_and_drops_the_mask():
+    h = keras.layers.Embedding(10, 3, mask_zero=True)(tf.constant(X))
+    with pytest.warns(UserWarning, match="does not support masking"):
+        keras.layers.Flatten()(h)
