@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tessera as tf
 from tessera_keras import activations, backend
+from tessera_keras._masking import get_keras_mask
 
 
 def _logits_or(output, from_logits):
@@ -135,6 +136,9 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
+        mask = get_keras_mask(y_pred)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, self.reduction)
         y_pred = tf.convert_to_tensor(y_pred)
         if not y_pred.dtype.is_floating:
             y_pred = tf.cast(y_pred, "float32")
@@ -148,6 +152,25 @@ class Loss:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def apply_mask(sample_weight, mask, reduction):
+    """Keras's rule: masked entries weigh 0; with a mean reduction the others weigh
+    ``total / valid``, so the loss averages over the unmasked entries only."""
+    if reduction in ("mean", "sum_over_batch_size"):
+        total = tf.cast(tf.size(mask), "float32")
+        valid = tf.reduce_sum(tf.cast(mask, "float32"))
+        weights = tf.where(tf.cast(mask, "bool"), tf.math.divide_no_nan(total, valid), 0.0)
+    else:
+        weights = tf.cast(mask, "float32")
+    if sample_weight is None:
+        return weights
+    sw = tf.cast(tf.convert_to_tensor(sample_weight), "float32")
+    while sw.shape.rank < weights.shape.rank:
+        sw = tf.expand_dims(sw, -1)
+    while weights.shape.rank < sw.shape.rank:
+        weights = tf.expand_dims(weights, -1)
+    return sw * weights
 
 
 def reduce_values(values, sample_weight=None, reduction="sum_over_batch_size"):
