@@ -75,3 +75,24 @@ def test_loss_averages_over_unmasked_steps_only():
     assert model.evaluate(x, y, verbose=0) == pytest.approx(0.847497, abs=1e-6)
     model.fit(x, y, epochs=2, batch_size=3, verbose=0)
     assert model.evaluate(x, y, verbose=0) == pytest.approx(0.842283, abs=1e-6)
+
+
+def test_metrics_average_over_unmasked_steps():
+    # TF 2.21: [loss, accuracy, mae] = [0.651801, 0.666667, 0.424412]; BinaryAccuracy 0.666667.
+    x = np.array([[3, 5, 0, 0], [7, 0, 0, 0], [1, 2, 3, 0]])
+    y = (np.arange(12).reshape(3, 4) % 3 == 0).astype("float32")[..., None]
+    model = _ramp(keras.Sequential([
+        keras.Input((4,)), keras.layers.Embedding(10, 3, mask_zero=True),
+        keras.layers.SimpleRNN(1, return_sequences=True, activation="sigmoid")]))
+    model.compile("sgd", "binary_crossentropy", metrics=["accuracy", "mae"])
+    np.testing.assert_allclose(model.evaluate(x, y, verbose=0), [0.651801, 0.666667, 0.424412],
+                               atol=1e-6)
+    acc = keras.metrics.BinaryAccuracy()
+    acc.update_state(y, model(x))
+    assert float(acc.result()) == pytest.approx(0.666667, abs=1e-6)
+
+
+def test_mean_weighs_each_entry_before_averaging():
+    mean = keras.metrics.Mean()
+    mean.update_state([[1.0, 2.0], [3.0, 4.0]], sample_weight=[[1.0, 0.0], [1.0, 1.0]])
+    assert float(mean.result()) == pytest.approx(8.0 / 3.0)

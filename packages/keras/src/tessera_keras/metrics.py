@@ -7,6 +7,8 @@ import numpy as np
 
 import tessera as tf
 from tessera_keras import losses as _losses
+from tessera_keras._masking import get_keras_mask
+from tessera_keras.losses import apply_mask
 
 
 class Metric:
@@ -80,20 +82,24 @@ class Mean(Metric):
     def update_state(self, values, sample_weight=None):
         values = tf.cast(tf.convert_to_tensor(values), self.dtype)
         rank = values.shape.rank
-        if rank and rank > 1:
-            values = tf.reduce_mean(values, axis=list(range(1, rank)))
         if sample_weight is not None:
+            # Keras's order: weigh the values at the weights' rank, then average per sample,
+            # so a (batch, time) mask weighs each step.
             sw = tf.cast(tf.convert_to_tensor(sample_weight), self.dtype)
-            if sw.shape.rank and sw.shape.rank > 1:
-                sw = tf.reduce_mean(sw, axis=list(range(1, sw.shape.rank)))
-            if values.shape.rank == 0 and sw.shape.rank == 0:
-                self.total.assign_add(values * sw)
-                self.count.assign_add(sw)
-                return
+            while sw.shape.rank > max(rank or 0, 1) and sw.shape[-1] == 1:
+                sw = tf.squeeze(sw, axis=-1)
+            if rank and rank > sw.shape.rank:
+                values = tf.reduce_mean(values, axis=list(range(sw.shape.rank, rank)))
             sw = sw * tf.ones_like(values)
-            self.total.assign_add(tf.reduce_sum(values * sw))
+            values = values * sw
+            if values.shape.rank and values.shape.rank > 1:
+                values = tf.reduce_mean(values, axis=list(range(1, values.shape.rank)))
+                sw = tf.reduce_mean(sw, axis=list(range(1, sw.shape.rank)))
+            self.total.assign_add(tf.reduce_sum(values))
             self.count.assign_add(tf.reduce_sum(sw))
             return
+        if rank and rank > 1:
+            values = tf.reduce_mean(values, axis=list(range(1, rank)))
         self.total.assign_add(tf.reduce_sum(values))
         n = 1 if values.shape.rank == 0 else values.shape[0]
         self.count.assign_add(tf.cast(n if n is not None else tf.size(values), self.dtype))
@@ -113,7 +119,10 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
+        if mask is not None:
+            sample_weight = apply_mask(sample_weight, mask, "sum")
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):
