@@ -1,9 +1,11 @@
-"""Issue 7's benchmark: the Keras quickstart MLP, trained with model.fit and called with
+"""Issue 7's benchmark: two small Keras models trained with model.fit and called with
 model(x), by Tessera and by TensorFlow (when importable, or given with --tf-python).
 
-Model: Flatten -> Dense(128, relu) -> Dropout(0.2) -> Dense(10); Adam; batch 32;
-scikit-learn's bundled 8x8 digits (1,797 samples). Reports fit samples/s (after a warm-up
-epoch) and the median latency of model(x) on one sample.
+MLP: Flatten -> Dense(128, relu) -> Dropout(0.2) -> Dense(10).
+CNN: Conv2D(16, 3, relu) -> MaxPooling2D -> Conv2D(32, 3, relu) -> GlobalAveragePooling2D
+-> Dense(10).
+Adam; batch 32; scikit-learn's bundled 8x8 digits (1,797 samples). Reports fit samples/s
+(after a warm-up epoch) and the median latency of model(x) on one sample.
 """
 
 from __future__ import annotations
@@ -22,17 +24,29 @@ from _timing import importable, table
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def measure(framework: str, epochs: int) -> dict:
+def build(keras, kind: str):
+    if kind == "mlp":
+        return keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(),
+                                 keras.layers.Dense(128, activation="relu"),
+                                 keras.layers.Dropout(0.2), keras.layers.Dense(10)])
+    return keras.Sequential([keras.Input((8, 8, 1)),
+                             keras.layers.Conv2D(16, 3, padding="same", activation="relu"),
+                             keras.layers.MaxPooling2D(),
+                             keras.layers.Conv2D(32, 3, padding="same", activation="relu"),
+                             keras.layers.GlobalAveragePooling2D(), keras.layers.Dense(10)])
+
+
+def measure(framework: str, epochs: int, kind: str) -> dict:
     tf = __import__(framework)
     keras = tf.keras
     from sklearn.datasets import load_digits
 
     d = load_digits()
     x = (d.images / 16.0).astype("float32")
+    if kind == "cnn":
+        x = x[..., None]
     y = d.target.astype("int32")
-    model = keras.Sequential([keras.Input((8, 8)), keras.layers.Flatten(),
-                              keras.layers.Dense(128, activation="relu"),
-                              keras.layers.Dropout(0.2), keras.layers.Dense(10)])
+    model = build(keras, kind)
     model.compile(optimizer="adam",
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
@@ -58,26 +72,33 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--tf-python", default=None,
                         help="a Python with tensorflow installed (default: this one, if it has it)")
+    parser.add_argument("--models", default="mlp,cnn", help="comma-separated: mlp, cnn")
     parser.add_argument("--_worker", default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    kinds = [k.strip() for k in args.models.split(",") if k.strip()]
     if args._worker:
-        print(json.dumps(measure(args._worker, args.epochs)))
+        print(json.dumps({k: measure(args._worker, args.epochs, k) for k in kinds}))
         return
-    results = {"tessera": measure("tessera", args.epochs)}
+    results = {"tessera": {k: measure("tessera", args.epochs, k) for k in kinds}}
     tf_python = args.tf_python or (sys.executable if importable("tensorflow") else None)
     if tf_python:
         out = subprocess.run([tf_python, __file__, "--_worker", "tensorflow", "--epochs",
-                              str(args.epochs)], capture_output=True, text=True, check=True,
-                             cwd="/")
+                              str(args.epochs), "--models", ",".join(kinds)],
+                             capture_output=True, text=True, check=True, cwd="/")
         results["tensorflow"] = json.loads(out.stdout.strip().splitlines()[-1])
-    rows = [[name, f"{r['fit_samples_per_s']:,.0f}", f"{r['call_latency_us']:,.0f}",
-             f"{r['final_accuracy']:.3f}"] for name, r in results.items()]
-    if "tensorflow" in results:
-        t, k = results["tessera"], results["tensorflow"]
-        rows.append(["tessera / tensorflow",
-                     f"{t['fit_samples_per_s'] / k['fit_samples_per_s']:.2f}x",
-                     f"{k['call_latency_us'] / t['call_latency_us']:.2f}x faster", ""])
-    print(table(rows, ["framework", "fit samples/s", "model(x) batch-1 us", "train acc"]))
+    rows = []
+    for kind in kinds:
+        for name, per_kind in results.items():
+            r = per_kind[kind]
+            rows.append([kind, name, f"{r['fit_samples_per_s']:,.0f}",
+                         f"{r['call_latency_us']:,.0f}", f"{r['final_accuracy']:.3f}"])
+        if "tensorflow" in results:
+            t, k = results["tessera"][kind], results["tensorflow"][kind]
+            rows.append([kind, "tessera / tensorflow",
+                         f"{t['fit_samples_per_s'] / k['fit_samples_per_s']:.2f}x",
+                         f"{k['call_latency_us'] / t['call_latency_us']:.2f}x faster", ""])
+    print(table(rows, ["model", "framework", "fit samples/s", "model(x) batch-1 us",
+                       "train acc"]))
 
 
 if __name__ == "__main__":
