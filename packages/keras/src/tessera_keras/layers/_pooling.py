@@ -91,8 +91,22 @@ class GlobalMaxPooling2D(_GlobalPool):
 class GlobalAveragePooling1D(_GlobalPool):
     rank = 1
 
+    def __init__(self, data_format=None, keepdims=False, **kwargs) -> None:
+        super().__init__(data_format=data_format, keepdims=keepdims, **kwargs)
+        self.supports_masking = True
+
     def call(self, inputs, mask=None):
-        return tf.reduce_mean(inputs, axis=self._axes(), keepdims=self.keepdims)
+        axes = self._axes()
+        if mask is None:
+            return tf.reduce_mean(inputs, axis=axes, keepdims=self.keepdims)
+        # Keras: the average over the unmasked steps only.
+        mask = tf.expand_dims(tf.cast(mask, inputs.dtype),
+                              2 if self.data_format == "channels_last" else 1)
+        return tf.reduce_sum(inputs * mask, axis=axes, keepdims=self.keepdims) / \
+            tf.reduce_sum(mask, axis=axes, keepdims=self.keepdims)
+
+    def compute_mask(self, inputs, mask=None):
+        return None
 
 
 class GlobalMaxPooling1D(_GlobalPool):
