@@ -56,3 +56,54 @@ def test_bad_inputs():
         keras.layers.Attention()(Q)
     with pytest.raises(ValueError, match="Invalid value for argument score_mode"):
         keras.layers.Attention(score_mode="general")
+
+
+def _mha_weights(layer, step):
+    layer.set_weights([np.sin(np.arange(w.size) * step).reshape(w.shape).astype("float32")
+                       for w in layer.get_weights()])
+
+
+def test_multi_head_attention_matches_keras():
+    q = np.linspace(-1, 1, 24).reshape(2, 3, 4).astype("float32")
+    v = np.cos(np.arange(60)).reshape(2, 5, 6).astype("float32")
+    mha = keras.layers.MultiHeadAttention(num_heads=2, key_dim=3)
+    mha(q, v)
+    assert [w.shape for w in mha.get_weights()] == [(4, 2, 3), (2, 3), (6, 2, 3), (2, 3),
+                                                     (6, 2, 3), (2, 3), (2, 3, 4), (4,)]
+    _mha_weights(mha, 0.37)
+    out, scores = mha(q, v, return_attention_scores=True)
+    assert out.shape == (2, 3, 4) and scores.shape == (2, 2, 3, 5)
+    np.testing.assert_allclose(out.numpy()[1, 2], [0.22685, 0.75996, 1.1902, 1.45936], atol=1e-5)
+    np.testing.assert_allclose(scores.numpy()[0, 1, 2],
+                               [0.23114, 0.22243, 0.20523, 0.18273, 0.15847], atol=1e-5)
+    np.testing.assert_allclose(mha(q, v, use_causal_mask=True).numpy()[0, 0],
+                               [0.13353, 0.72769, 1.22335, 1.55344], atol=1e-5)
+    mask = np.array([[[1, 1, 0, 0, 1]] * 3, [[1, 0, 0, 0, 0]] * 3], bool)
+    np.testing.assert_allclose(mha(q, v, attention_mask=mask).numpy()[1, 1],
+                               [0.26299, 0.80785, 1.24338, 1.51063], atol=1e-5)
+
+
+def test_multi_head_attention_propagated_masks_training_and_saving(tmp_path):
+    ti, vi = keras.Input((3,)), keras.Input((5,))
+    emb = keras.layers.Embedding(10, 4, mask_zero=True)
+    model = keras.Model([ti, vi], keras.layers.MultiHeadAttention(2, 2, output_shape=3)(
+        emb(ti), emb(vi)))
+    _mha_weights(model, 0.53)
+    out = model.predict([np.array([[1, 2, 0]]), np.array([[3, 4, 5, 0, 0]])], verbose=0)
+    # The masked query row attends uniformly, as in Keras's fused path.
+    np.testing.assert_allclose(out[0], [[-0.58049, -0.43176, -0.16456],
+                                        [-0.59361, -0.45275, -0.18766],
+                                        [-0.69257, -0.59202, -0.32904]], atol=1e-5)
+    inp = keras.Input((6, 4))
+    x = keras.layers.MultiHeadAttention(2, 4)(inp, inp)
+    net = keras.Model(inp, keras.layers.Dense(1)(keras.layers.GlobalAveragePooling1D()(x)))
+    net.compile("adam", "mse")
+    xs = np.random.default_rng(0).random((32, 6, 4)).astype("float32")
+    hist = net.fit(xs, xs.sum(axis=(1, 2))[:, None], epochs=3, verbose=0)
+    assert hist.history["loss"][-1] < hist.history["loss"][0]
+    net.save(tmp_path / "mha.keras")
+    again = keras.models.load_model(tmp_path / "mha.keras")
+    np.testing.assert_array_equal(net.predict(xs[:4], verbose=0),
+                                  again.predict(xs[:4], verbose=0))
+    with pytest.raises(NotImplementedError, match="attention_axes"):
+        keras.layers.MultiHeadAttention(2, 4, attention_axes=(1, 2))

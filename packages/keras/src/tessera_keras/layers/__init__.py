@@ -1,7 +1,7 @@
 """``keras.layers``."""
 
 from tessera_keras.layers._activations import ELU, LeakyReLU, PReLU, ReLU, Softmax
-from tessera_keras.layers._attention import AdditiveAttention, Attention
+from tessera_keras.layers._attention import AdditiveAttention, Attention, MultiHeadAttention
 from tessera_keras.layers._base import InputSpec, Layer
 from tessera_keras.layers._convolutional import Conv1D, Conv2D, Conv2DTranspose, DepthwiseConv2D
 from tessera_keras.layers._core import Activation, Dense, Embedding, Identity, Lambda, Masking

@@ -134,3 +134,163 @@ class AdditiveAttention(Attention):
         config = super().get_config()
         del config["score_mode"]
         return config
+
+
+class MultiHeadAttention(Layer):
+    """Keras 3's ``MultiHeadAttention`` over the sequence axis: per-head projections of query,
+    key and value, scaled dot-product scores, masked softmax, output projection."""
+
+    def __init__(self, num_heads, key_dim, value_dim=None, dropout=0.0, use_bias=True,
+                 output_shape=None, attention_axes=None, flash_attention=None,
+                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
+                 kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
+                 kernel_constraint=None, bias_constraint=None, seed=None, use_gate=False,
+                 sliding_window=None, **kwargs) -> None:
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        from tessera_keras import constraints, initializers, regularizers
+
+        if use_gate or sliding_window is not None:
+            raise NotImplementedError("MultiHeadAttention(use_gate=..., sliding_window=...) "
+                                      "is not implemented in Tessera")
+        if attention_axes is not None:
+            raise NotImplementedError("MultiHeadAttention(attention_axes=...) is not "
+                                      "implemented in Tessera; attention runs over axis 1")
+        if output_shape is not None and not isinstance(output_shape, int):
+            raise NotImplementedError("MultiHeadAttention(output_shape=...) takes an int in "
+                                      "Tessera (one output axis)")
+        self.num_heads, self.key_dim = int(num_heads), int(key_dim)
+        self.value_dim = int(value_dim) if value_dim else self.key_dim
+        self.dropout, self.use_bias, self.seed = dropout, use_bias, seed
+        self._output_shape = output_shape
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        self.supports_masking = True
+
+    def _dense(self, name, kernel_shape, bias_shape):
+        kernel = self.add_weight(name=f"{name}_kernel", shape=kernel_shape,
+                                 initializer=self.kernel_initializer,
+                                 regularizer=self.kernel_regularizer,
+                                 constraint=self.kernel_constraint)
+        bias = self.add_weight(name=f"{name}_bias", shape=bias_shape,
+                               initializer=self.bias_initializer,
+                               regularizer=self.bias_regularizer,
+                               constraint=self.bias_constraint) if self.use_bias else None
+        return kernel, bias
+
+    def build(self, query_shape, value_shape=None, key_shape=None) -> None:
+        if value_shape is None:  # called by Layer.__call__ with the query's shape only
+            return
+        key_shape = key_shape or value_shape
+        n, kd, vd = self.num_heads, self.key_dim, self.value_dim
+        # get_weights order and shapes follow Keras's EinsumDense sublayers.
+        self._query = self._dense("query", (query_shape[-1], n, kd), (n, kd))
+        self._key = self._dense("key", (key_shape[-1], n, kd), (n, kd))
+        self._value = self._dense("value", (value_shape[-1], n, vd), (n, vd))
+        out_dim = self._output_shape or query_shape[-1]
+        self._out = self._dense("attention_output", (n, vd, out_dim), (out_dim,))
+        self.built = True
+
+    def __call__(self, query, value=None, key=None, **kwargs):
+        if value is None:
+            raise ValueError("MultiHeadAttention needs `query` and `value` (and optionally "
+                             "`key`) tensors")
+        if not self.built:
+            from tessera_keras.layers._base import _shape_of
+
+            shapes = (_shape_of(query), _shape_of(value),
+                      _shape_of(key) if key is not None else None)
+            self._maybe_build_all(shapes)
+        # Positional, as Keras records them: the saved config replays the call this way.
+        args = (query, value) if key is None else (query, value, key)
+        return super().__call__(*args, **kwargs)
+
+    def _maybe_build_all(self, shapes) -> None:
+        original = self.build
+        self.build = lambda _: original(*shapes)
+        try:
+            self._maybe_build(shapes[0])
+        finally:
+            del self.build
+
+    @staticmethod
+    def _project(x, dense):
+        kernel, bias = dense
+        y = tf.einsum("abc,cde->abde", x, kernel)
+        return y + bias if bias is not None else y
+
+    def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
+             attention_mask=None, return_attention_scores=False, training=None,
+             use_causal_mask=False):
+        from tessera_keras._masking import get_keras_mask
+
+        key = value if key is None else key
+        query_mask = get_keras_mask(query) if query_mask is None else query_mask
+        value_mask = get_keras_mask(value) if value_mask is None else value_mask
+        key_mask = get_keras_mask(key) if key_mask is None and key is not value else key_mask
+        q = self._project(query, self._query) * (1.0 / float(self.key_dim) ** 0.5)
+        k = self._project(key, self._key)
+        v = self._project(value, self._value)
+        scores = tf.einsum("aecd,abcd->acbe", k, q)  # (batch, heads, T, S)
+        mask = self._attention_mask(query, value, query_mask, value_mask, key_mask,
+                                    attention_mask, use_causal_mask)
+        if mask is not None:
+            mask = tf.expand_dims(mask, -3)
+            scores = tf.where(mask, scores, tf.zeros_like(scores) - 1e9)
+        weights = tf.nn.softmax(scores, axis=-1)
+        if mask is not None and (return_attention_scores or self.dropout > 0):
+            # Keras's masked-softmax path zeroes fully masked rows; its fused path (no
+            # scores returned, no dropout) leaves them uniform. Both are reproduced.
+            weights = tf.where(mask, weights, tf.zeros_like(weights))
+        dropped = tf.nn.dropout(weights, rate=self.dropout) if training and self.dropout > 0 \
+            else weights
+        out = tf.einsum("acbe,aecd->abcd", dropped, v)
+        kernel, bias = self._out
+        out = tf.einsum("abcd,cde->abe", out, kernel)
+        if bias is not None:
+            out = out + bias
+        return (out, weights) if return_attention_scores else out
+
+    @staticmethod
+    def _attention_mask(query, value, query_mask, value_mask, key_mask, attention_mask,
+                        use_causal_mask):
+        auto = None
+        if query_mask is not None:
+            auto = tf.expand_dims(tf.cast(query_mask, "bool"), -1)
+        for m in (value_mask, key_mask):
+            if m is not None:
+                m = tf.expand_dims(tf.cast(m, "bool"), -2)
+                auto = m if auto is None else tf.logical_and(auto, m)
+        if use_causal_mask:
+            tq, tv = query.shape[1], value.shape[1]
+            causal = tf.linalg.band_part(tf.ones((1, tq, tv), "int32"), -1, 0) > 0
+            auto = causal if auto is None else tf.logical_and(auto, causal)
+        if attention_mask is not None:
+            attention_mask = tf.cast(attention_mask, "bool")
+            return attention_mask if auto is None else tf.logical_and(auto, attention_mask)
+        return auto
+
+    def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
+        return (*query_shape[:-1], self._output_shape or query_shape[-1])
+
+    def get_config(self):
+        from tessera_keras import constraints, initializers, regularizers
+
+        def ser(module, obj):
+            return module.serialize(obj) if obj is not None else None
+
+        return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
+                "value_dim": self.value_dim, "dropout": self.dropout,
+                "use_bias": self.use_bias, "output_shape": self._output_shape,
+                "attention_axes": None, "seed": self.seed, "use_gate": False,
+                "sliding_window": None,
+                "kernel_initializer": ser(initializers, self.kernel_initializer),
+                "bias_initializer": ser(initializers, self.bias_initializer),
+                "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
+                "bias_regularizer": ser(regularizers, self.bias_regularizer),
+                "activity_regularizer": ser(regularizers, self.activity_regularizer),
+                "kernel_constraint": ser(constraints, self.kernel_constraint),
+                "bias_constraint": ser(constraints, self.bias_constraint)}
