@@ -42,6 +42,7 @@ from tessera_keras.layers._pooling import (
     MaxPooling1D,
     MaxPooling2D,
 )
+from tessera_keras.layers._preprocessing import Normalization, Rescaling
 from tessera_keras.layers._recurrent import (
     GRU,
     LSTM,
