@@ -147,8 +147,6 @@ class MultiHeadAttention(Layer):
                  kernel_constraint=None, bias_constraint=None, seed=None, use_gate=False,
                  sliding_window=None, **kwargs) -> None:
         super().__init__(activity_regularizer=activity_regularizer, **kwargs)
-        from tessera_keras import constraints, initializers, regularizers
-
         if use_gate or sliding_window is not None:
             raise NotImplementedError("MultiHeadAttention(use_gate=..., sliding_window=...) "
                                       "is not implemented in Tessera")
@@ -162,12 +160,8 @@ class MultiHeadAttention(Layer):
         self.value_dim = int(value_dim) if value_dim else self.key_dim
         self.dropout, self.use_bias, self.seed = dropout, use_bias, seed
         self._output_shape = output_shape
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_bias_options(kernel_initializer, bias_initializer, kernel_regularizer,
+                                      bias_regularizer, kernel_constraint, bias_constraint)
         self.supports_masking = True
 
     def _dense(self, name, kernel_shape, bias_shape):
@@ -277,20 +271,9 @@ class MultiHeadAttention(Layer):
         return (*query_shape[:-1], self._output_shape or query_shape[-1])
 
     def get_config(self):
-        from tessera_keras import constraints, initializers, regularizers
-
-        def ser(module, obj):
-            return module.serialize(obj) if obj is not None else None
-
         return {**super().get_config(), "num_heads": self.num_heads, "key_dim": self.key_dim,
                 "value_dim": self.value_dim, "dropout": self.dropout,
                 "use_bias": self.use_bias, "output_shape": self._output_shape,
                 "attention_axes": None, "seed": self.seed, "use_gate": False,
                 "sliding_window": None,
-                "kernel_initializer": ser(initializers, self.kernel_initializer),
-                "bias_initializer": ser(initializers, self.bias_initializer),
-                "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
-                "bias_regularizer": ser(regularizers, self.bias_regularizer),
-                "activity_regularizer": ser(regularizers, self.activity_regularizer),
-                "kernel_constraint": ser(constraints, self.kernel_constraint),
-                "bias_constraint": ser(constraints, self.bias_constraint)}
+                **self._kernel_bias_config(activity=True)}

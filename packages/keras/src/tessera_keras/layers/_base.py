@@ -448,6 +448,29 @@ class Layer(tf.Module):
             self._last_output_shape = shapes[0] if len(shapes) == 1 else shapes
         return outputs
 
+    def _set_kernel_bias_options(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                                 bias_regularizer, kernel_constraint, bias_constraint) -> None:
+        """The kernel/bias settings shared by Dense, the convolutions and MultiHeadAttention."""
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+
+    def _kernel_bias_config(self, activity: bool = False) -> dict:
+        """Their config entries, in Keras's order (``activity_regularizer`` between the
+        regularizers and the constraints where the layer's config has it)."""
+        config = {"kernel_initializer": initializers.serialize(self.kernel_initializer),
+                  "bias_initializer": initializers.serialize(self.bias_initializer),
+                  "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                  "bias_regularizer": regularizers.serialize(self.bias_regularizer)}
+        if activity:
+            config["activity_regularizer"] = regularizers.serialize(self.activity_regularizer)
+        config["kernel_constraint"] = constraints.serialize(self.kernel_constraint)
+        config["bias_constraint"] = constraints.serialize(self.bias_constraint)
+        return config
+
     def compute_mask(self, inputs, previous_mask):
         return previous_mask
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tessera as tf
-from tessera_keras import activations, constraints, initializers, regularizers
+from tessera_keras import activations
 from tessera_keras.layers._base import InputSpec, Layer, standardize_tuple
 
 
@@ -29,12 +29,8 @@ class _Conv(Layer):
         self.data_format = data_format or "channels_last"
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_bias_options(kernel_initializer, bias_initializer, kernel_regularizer,
+                                      bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=n + 2)
 
     def _channel_axis(self):
@@ -82,19 +78,12 @@ class _Conv(Layer):
         return self._from_nhwc(self.activation(x))
 
     def get_config(self):
-        ser = lambda mod, obj: mod.serialize(obj)  # noqa: E731
         return {**super().get_config(), "filters": self.filters,
                 "kernel_size": self.kernel_size, "strides": self.strides,
                 "padding": self.padding, "data_format": self.data_format,
                 "dilation_rate": self.dilation_rate, "groups": self.groups,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": ser(initializers, self.kernel_initializer),
-                "bias_initializer": ser(initializers, self.bias_initializer),
-                "kernel_regularizer": ser(regularizers, self.kernel_regularizer),
-                "bias_regularizer": ser(regularizers, self.bias_regularizer),
-                "activity_regularizer": ser(regularizers, self.activity_regularizer),
-                "kernel_constraint": ser(constraints, self.kernel_constraint),
-                "bias_constraint": ser(constraints, self.bias_constraint)}
+                **self._kernel_bias_config(activity=True)}
 
 
 class Conv2D(_Conv):

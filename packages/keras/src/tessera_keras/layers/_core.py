@@ -10,10 +10,6 @@ from tessera_keras import activations, constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
 
 
-def _ser(module, obj):
-    return module.serialize(obj)
-
-
 class Dense(Layer):
     def __init__(self, units, activation=None, use_bias=True,
                  kernel_initializer="glorot_uniform", bias_initializer="zeros",
@@ -27,12 +23,8 @@ class Dense(Layer):
         self.units = int(units)
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        self._set_kernel_bias_options(kernel_initializer, bias_initializer, kernel_regularizer,
+                                      bias_regularizer, kernel_constraint, bias_constraint)
         self.input_spec = InputSpec(min_ndim=2)
         self.supports_masking = True
 
@@ -67,12 +59,7 @@ class Dense(Layer):
     def get_config(self):
         return {**super().get_config(), "units": self.units,
                 "activation": activations.serialize(self.activation), "use_bias": self.use_bias,
-                "kernel_initializer": _ser(initializers, self.kernel_initializer),
-                "bias_initializer": _ser(initializers, self.bias_initializer),
-                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-                "kernel_constraint": _ser(constraints, self.kernel_constraint),
-                "bias_constraint": _ser(constraints, self.bias_constraint),
+                **self._kernel_bias_config(),
                 "quantization_config": None}
 
 
@@ -141,10 +128,10 @@ class Embedding(Layer):
     def get_config(self):
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
-                "embeddings_initializer": _ser(initializers, self.embeddings_initializer),
-                "embeddings_regularizer": _ser(regularizers, self.embeddings_regularizer),
-                "activity_regularizer": _ser(regularizers, self.activity_regularizer),
-                "embeddings_constraint": _ser(constraints, self.embeddings_constraint),
+                "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
+                "embeddings_regularizer": regularizers.serialize(self.embeddings_regularizer),
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+                "embeddings_constraint": constraints.serialize(self.embeddings_constraint),
                 "mask_zero": self.mask_zero, "quantization_config": None}
 
 

@@ -7,10 +7,6 @@ from tessera_keras import constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
 
 
-def _ser(mod, obj):
-    return mod.serialize(obj)
-
-
 class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -89,15 +85,15 @@ class BatchNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,
-                "beta_initializer": _ser(initializers, self.beta_initializer),
-                "gamma_initializer": _ser(initializers, self.gamma_initializer),
-                "moving_mean_initializer": _ser(initializers, self.moving_mean_initializer),
-                "moving_variance_initializer": _ser(initializers,
-                                                    self.moving_variance_initializer),
-                "beta_regularizer": _ser(regularizers, self.beta_regularizer),
-                "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
-                "beta_constraint": _ser(constraints, self.beta_constraint),
-                "gamma_constraint": _ser(constraints, self.gamma_constraint),
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "moving_mean_initializer": initializers.serialize(self.moving_mean_initializer),
+                "moving_variance_initializer":
+                    initializers.serialize(self.moving_variance_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint),
                 "synchronized": self.synchronized, "renorm": False, "renorm_clipping": None,
                 "renorm_momentum": 0.99}
 
@@ -158,9 +154,9 @@ class LayerNormalization(Layer):
     def get_config(self):
         return {**super().get_config(), "axis": self.axis, "epsilon": self.epsilon,
                 "center": self.center, "scale": self.scale, "rms_scaling": self.rms_scaling,
-                "beta_initializer": _ser(initializers, self.beta_initializer),
-                "gamma_initializer": _ser(initializers, self.gamma_initializer),
-                "beta_regularizer": _ser(regularizers, self.beta_regularizer),
-                "gamma_regularizer": _ser(regularizers, self.gamma_regularizer),
-                "beta_constraint": _ser(constraints, self.beta_constraint),
-                "gamma_constraint": _ser(constraints, self.gamma_constraint)}
+                "beta_initializer": initializers.serialize(self.beta_initializer),
+                "gamma_initializer": initializers.serialize(self.gamma_initializer),
+                "beta_regularizer": regularizers.serialize(self.beta_regularizer),
+                "gamma_regularizer": regularizers.serialize(self.gamma_regularizer),
+                "beta_constraint": constraints.serialize(self.beta_constraint),
+                "gamma_constraint": constraints.serialize(self.gamma_constraint)}

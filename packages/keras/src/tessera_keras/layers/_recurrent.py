@@ -11,10 +11,6 @@ from tessera_keras import activations, constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
 
 
-def _ser(module, obj):
-    return module.serialize(obj)
-
-
 def _dropout_mask(like, rate):
     return tf.nn.dropout(tf.ones_like(like), rate=rate)
 
@@ -82,15 +78,15 @@ class _Cell(Layer):
                 "activation": activations.serialize(self.activation),
                 "recurrent_activation": activations.serialize(self.recurrent_activation),
                 "use_bias": self.use_bias,
-                "kernel_initializer": _ser(initializers, self.kernel_initializer),
-                "recurrent_initializer": _ser(initializers, self.recurrent_initializer),
-                "bias_initializer": _ser(initializers, self.bias_initializer),
-                "kernel_regularizer": _ser(regularizers, self.kernel_regularizer),
-                "recurrent_regularizer": _ser(regularizers, self.recurrent_regularizer),
-                "bias_regularizer": _ser(regularizers, self.bias_regularizer),
-                "kernel_constraint": _ser(constraints, self.kernel_constraint),
-                "recurrent_constraint": _ser(constraints, self.recurrent_constraint),
-                "bias_constraint": _ser(constraints, self.bias_constraint),
+                "kernel_initializer": initializers.serialize(self.kernel_initializer),
+                "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+                "bias_initializer": initializers.serialize(self.bias_initializer),
+                "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+                "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
+                "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+                "kernel_constraint": constraints.serialize(self.kernel_constraint),
+                "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
+                "bias_constraint": constraints.serialize(self.bias_constraint),
                 "dropout": self.dropout, "recurrent_dropout": self.recurrent_dropout,
                 "seed": self.seed}
 
@@ -334,8 +330,8 @@ class _Recurrent(RNN):
         for key in ("name", "trainable", "dtype"):
             cell.pop(key, None)
         config = super().get_config()
-        return {**config, **cell, "activity_regularizer": _ser(regularizers,
-                                                                 self.activity_regularizer)}
+        return {**config, **cell,
+                "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
 
     def __getattr__(self, name):
         if name in ("activation", "recurrent_activation", "use_bias", "dropout",
