@@ -21,6 +21,23 @@ def lookup(identifier, table: dict, kind: str, custom_objects=None):
     raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
 
 
+def deserialize_from(config, table: dict, kind: str, custom_objects=None):
+    """An instance from a config dict (``from_config``) or a string alias (defaults)."""
+    cls = lookup(config, table, kind, custom_objects)
+    return cls.from_config(config.get("config", {})) if isinstance(config, dict) else cls()
+
+
+def get_from(identifier, deserialize, kind: str):
+    """``keras.<kind>s.get``: None, a config or name, or a callable used as is."""
+    if identifier is None:
+        return None
+    if isinstance(identifier, dict | str):
+        return deserialize(identifier)
+    if callable(identifier):
+        return identifier
+    raise ValueError(f"Could not interpret {kind} identifier: {identifier}")
+
+
 def register_keras_serializable(package: str = "Custom", name: str | None = None):
     def decorate(cls):
         _CUSTOM_OBJECTS[name or cls.__name__] = cls

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tessera as tf
-from tessera_keras._serialization import lookup
+from tessera_keras._serialization import deserialize_from, get_from
 from tessera_keras._serialization import serialize as _serialize
 
 
@@ -69,21 +69,16 @@ _ALL = {c.__name__: c for c in (Constraint, MaxNorm, NonNeg, UnitNorm, MinMaxNor
 _ALIASES = {"max_norm": MaxNorm, "non_neg": NonNeg, "unit_norm": UnitNorm,
             "min_max_norm": MinMaxNorm}
 
+_TABLE = {**_ALL, **_ALIASES}
+
 
 def serialize(constraint):
     return _serialize(constraint, "keras.constraints")
 
 
 def deserialize(config, custom_objects=None):
-    cls = lookup(config, {**_ALL, **_ALIASES}, "constraint", custom_objects)
-    return cls.from_config(config.get("config", {})) if isinstance(config, dict) else cls()
+    return deserialize_from(config, _TABLE, "constraint", custom_objects)
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict | str):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret constraint identifier: {identifier}")
+    return get_from(identifier, deserialize, "constraint")

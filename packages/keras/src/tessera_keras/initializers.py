@@ -9,7 +9,7 @@ import numpy as np
 
 import tessera as tf
 from tessera_keras import _random
-from tessera_keras._serialization import lookup
+from tessera_keras._serialization import deserialize_from, get_from
 from tessera_keras._serialization import serialize as _serialize
 
 
@@ -226,23 +226,16 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Iden
             "lecun_normal": LecunNormal, "orthogonal": Orthogonal}
 zeros, ones = Zeros, Ones
 
+_TABLE = {**_ALL, **_ALIASES}
+
 
 def serialize(initializer):
     return _serialize(initializer, "keras.initializers")
 
 
 def deserialize(config, custom_objects=None):
-    cls = lookup(config, {**_ALL, **_ALIASES}, "initializer", custom_objects)
-    return cls.from_config(config.get("config", {})) if isinstance(config, dict) else cls()
+    return deserialize_from(config, _TABLE, "initializer", custom_objects)
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, Initializer):
-        return identifier
-    if isinstance(identifier, dict | str):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret initializer identifier: {identifier}")
+    return get_from(identifier, deserialize, "initializer")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tessera as tf
-from tessera_keras._serialization import lookup
+from tessera_keras._serialization import deserialize_from, get_from
 from tessera_keras._serialization import serialize as _serialize
 
 
@@ -78,21 +78,16 @@ l1, l2, l1_l2 = L1, L2, L1L2
 _ALL = {c.__name__: c for c in (Regularizer, L1L2, L1, L2, OrthogonalRegularizer)}
 _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 
+_TABLE = {**_ALL, **_ALIASES}
+
 
 def serialize(regularizer):
     return _serialize(regularizer, "keras.regularizers")
 
 
 def deserialize(config, custom_objects=None):
-    cls = lookup(config, {**_ALL, **_ALIASES}, "regularizer", custom_objects)
-    return cls.from_config(config.get("config", {})) if isinstance(config, dict) else cls()
+    return deserialize_from(config, _TABLE, "regularizer", custom_objects)
 
 
 def get(identifier):
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict | str):
-        return deserialize(identifier)
-    if callable(identifier):
-        return identifier
-    raise ValueError(f"Could not interpret regularizer identifier: {identifier}")
+    return get_from(identifier, deserialize, "regularizer")
