@@ -4,7 +4,12 @@ following Keras 3 (masks, causal masking, dropout on the weights, returned score
 from __future__ import annotations
 
 import tessera as tf
-from tessera_keras.layers._base import Layer
+from tessera_keras.layers._base import Layer, _shape_of
+
+
+def _causal_mask(tq: int, tv: int):
+    """``(1, tq, tv)``: query step i sees value steps 0..i."""
+    return tf.linalg.band_part(tf.ones((1, tq, tv), "int32"), -1, 0) > 0
 
 
 class Attention(Layer):
@@ -73,8 +78,7 @@ class Attention(Layer):
     def _score_mask(scores, v_mask, use_causal_mask):
         if not use_causal_mask:
             return v_mask
-        tq, tv = scores.shape[-2], scores.shape[-1]
-        causal = tf.linalg.band_part(tf.ones((1, tq, tv), "int32"), -1, 0) > 0
+        causal = _causal_mask(scores.shape[-2], scores.shape[-1])
         if v_mask is not None:
             return tf.logical_and(tf.expand_dims(v_mask, -2), causal)
         return causal
@@ -193,22 +197,11 @@ class MultiHeadAttention(Layer):
             raise ValueError("MultiHeadAttention needs `query` and `value` (and optionally "
                              "`key`) tensors")
         if not self.built:
-            from tessera_keras.layers._base import _shape_of
-
-            shapes = (_shape_of(query), _shape_of(value),
-                      _shape_of(key) if key is not None else None)
-            self._maybe_build_all(shapes)
+            self._maybe_build(_shape_of(query), _shape_of(value),
+                              _shape_of(key) if key is not None else None)
         # Positional, as Keras records them: the saved config replays the call this way.
         args = (query, value) if key is None else (query, value, key)
         return super().__call__(*args, **kwargs)
-
-    def _maybe_build_all(self, shapes) -> None:
-        original = self.build
-        self.build = lambda _: original(*shapes)
-        try:
-            self._maybe_build(shapes[0])
-        finally:
-            del self.build
 
     @staticmethod
     def _project(x, dense):
@@ -259,8 +252,7 @@ class MultiHeadAttention(Layer):
                 m = tf.expand_dims(tf.cast(m, "bool"), -2)
                 auto = m if auto is None else tf.logical_and(auto, m)
         if use_causal_mask:
-            tq, tv = query.shape[1], value.shape[1]
-            causal = tf.linalg.band_part(tf.ones((1, tq, tv), "int32"), -1, 0) > 0
+            causal = _causal_mask(query.shape[1], value.shape[1])
             auto = causal if auto is None else tf.logical_and(auto, causal)
         if attention_mask is not None:
             attention_mask = tf.cast(attention_mask, "bool")

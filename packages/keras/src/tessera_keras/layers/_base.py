@@ -342,7 +342,9 @@ class Layer(tf.Module):
     def build(self, input_shape=None) -> None:
         self.built = True
 
-    def _maybe_build(self, shapes) -> None:
+    def _maybe_build(self, shapes, *more_shapes) -> None:
+        """Build once, outside any symbolic graph. ``more_shapes``: further positional
+        arguments of ``build`` (MultiHeadAttention's value and key shapes)."""
         if self.built:
             return
         saved = context.graph if kt.in_symbolic_graph() else None
@@ -352,7 +354,7 @@ class Layer(tf.Module):
         try:
             self._build_shapes = shapes
             if type(self).build is not Layer.build or not self.built:
-                self.build(shapes)
+                self.build(shapes, *more_shapes)
         finally:
             _naming.PATH.names.pop()
             if saved is not None:
