@@ -136,9 +136,7 @@ class Loss:
         raise NotImplementedError
 
     def __call__(self, y_true, y_pred, sample_weight=None):
-        mask = get_keras_mask(y_pred)
-        if mask is not None:
-            sample_weight = apply_mask(sample_weight, mask, self.reduction)
+        sample_weight = masked_sample_weight(y_pred, sample_weight, self.reduction)
         y_pred = tf.convert_to_tensor(y_pred)
         if not y_pred.dtype.is_floating:
             y_pred = tf.cast(y_pred, "float32")
@@ -154,9 +152,13 @@ class Loss:
         return cls(**config)
 
 
-def apply_mask(sample_weight, mask, reduction):
-    """Keras's rule: masked entries weigh 0; with a mean reduction the others weigh
+def masked_sample_weight(y_pred, sample_weight, reduction):
+    """``sample_weight`` with ``y_pred``'s Keras mask applied (unchanged without a mask).
+    Keras's rule: masked entries weigh 0; with a mean reduction the others weigh
     ``total / valid``, so the loss averages over the unmasked entries only."""
+    mask = get_keras_mask(y_pred)
+    if mask is None:
+        return sample_weight
     if reduction in ("mean", "sum_over_batch_size"):
         total = tf.cast(tf.size(mask), "float32")
         valid = tf.reduce_sum(tf.cast(mask, "float32"))

@@ -7,8 +7,7 @@ import numpy as np
 
 import tessera as tf
 from tessera_keras import losses as _losses
-from tessera_keras._masking import get_keras_mask
-from tessera_keras.losses import apply_mask
+from tessera_keras.losses import masked_sample_weight
 
 
 class Metric:
@@ -119,10 +118,8 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        mask = get_keras_mask(y_pred)
         values = self._fn(y_true, y_pred, **self._fn_kwargs)
-        if mask is not None:
-            sample_weight = apply_mask(sample_weight, mask, "sum")
+        sample_weight = masked_sample_weight(y_pred, sample_weight, "sum")
         super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

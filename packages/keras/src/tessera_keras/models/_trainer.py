@@ -13,7 +13,6 @@ from tessera_keras import callbacks as callbacks_module
 from tessera_keras import losses as losses_module
 from tessera_keras import metrics as metrics_module
 from tessera_keras import optimizers as optimizers_module
-from tessera_keras._masking import get_keras_mask
 
 
 def _as_numpy(x):
@@ -196,9 +195,8 @@ class Trainer:
             if isinstance(fn, losses_module.Loss):
                 value = fn(flat_y[i], flat_pred[i], sample_weight)
             else:
-                mask = get_keras_mask(flat_pred[i])
-                sw = sample_weight if mask is None else \
-                    losses_module.apply_mask(sample_weight, mask, "sum_over_batch_size")
+                sw = losses_module.masked_sample_weight(flat_pred[i], sample_weight,
+                                                        "sum_over_batch_size")
                 value = losses_module.reduce_values(fn(flat_y[i], flat_pred[i]), sw)
             per_output.append(value)
             value = value * w if w != 1.0 else value
