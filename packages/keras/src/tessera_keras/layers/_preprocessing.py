@@ -13,6 +13,11 @@ from tessera_keras.layers._base import Layer
 _EPSILON = 1e-7
 
 
+def _as_array(batch, dtype) -> np.ndarray:
+    batch = batch[0] if isinstance(batch, tuple) else batch
+    return np.asarray(batch.numpy() if isinstance(batch, tf.Tensor) else batch, dtype)
+
+
 class Normalization(Layer):
     """``(x - mean) / max(sqrt(variance), epsilon)`` per feature along ``axis``; ``adapt``
     learns the statistics from data (an array, a tensor, a ``tf.data.Dataset`` or batches)."""
@@ -126,28 +131,24 @@ class Normalization(Layer):
                     raise ValueError(f"The layer was built with input_shape="
                                      f"{self._build_input_shape}, but adapt() is being called "
                                      f"with data with an incompatible shape, data.shape={shape}")
-        if batches is None:
+        if batches is None:  # one array: its float dtype is kept, as Keras's np.mean does
             x = np.asarray(data.numpy() if isinstance(data, tf.Tensor) else data)
-            x = x if x.dtype.kind == "f" else x.astype(self._dtype)
-            mean, var = x.mean(axis=self._reduce_axis), x.var(axis=self._reduce_axis)
+            batches = [x if x.dtype.kind == "f" else x.astype(self._dtype)]
         else:
-            # Chan et al.'s merge of per-batch moments, as Keras does.
-            mean = np.zeros(self._stats_shape, self._dtype)
-            var = np.zeros(self._stats_shape, self._dtype)
-            total = 0
-            for batch in batches:
-                batch = batch[0] if isinstance(batch, tuple) else batch
-                b = np.asarray(batch.numpy() if isinstance(batch, tf.Tensor) else batch,
-                               self._dtype)
-                count = math.prod(b.shape[d] for d in self._reduce_axis) \
-                    if self._reduce_axis else 1
-                total += count
-                w = count / total
-                b_mean, b_var = b.mean(axis=self._reduce_axis), b.var(axis=self._reduce_axis)
-                new_mean = mean * (1 - w) + b_mean * w
-                var = (var + (mean - new_mean) ** 2) * (1 - w) + \
-                    (b_var + (b_mean - new_mean) ** 2) * w
-                mean = new_mean
+            batches = (_as_array(b, self._dtype) for b in batches)
+        # Chan et al.'s merge of per-batch moments, as Keras does (exact for a single batch).
+        mean = np.zeros(self._stats_shape, self._dtype)
+        var = np.zeros(self._stats_shape, self._dtype)
+        total = 0
+        for b in batches:
+            count = math.prod(b.shape[d] for d in self._reduce_axis) if self._reduce_axis else 1
+            total += count
+            w = count / total
+            b_mean, b_var = b.mean(axis=self._reduce_axis), b.var(axis=self._reduce_axis)
+            new_mean = mean * (1 - w) + b_mean * w
+            var = (var + (mean - new_mean) ** 2) * (1 - w) + \
+                (b_var + (b_mean - new_mean) ** 2) * w
+            mean = new_mean
         self.adapt_mean.assign(np.asarray(mean, self._dtype))
         self.adapt_variance.assign(np.asarray(var, self._dtype))
 
