@@ -230,15 +230,20 @@ def cond(pred, true_fn=None, false_fn=None, name=None):
 
 
 # ---- While ---------------------------------------------------------------------------------
+def _iterate(cond: Body, body: Body, vars_: list, captures: list) -> list:
+    """Run a While's bodies on eager tensors (every body captures the same outer tensors)."""
+    while bool(_run_body(cond, vars_, captures)[0]._host()):
+        vars_ = _run_body(body, vars_, captures)
+    return vars_
+
+
 def _while_kernel(*inputs, cond, body, n_vars, output_shapes, output_dtypes):
     vars_ = _tensors(inputs[:n_vars], output_dtypes)
-    caps_c = _tensors(inputs[n_vars:], [ph.dtype for ph in cond.captures])
-    caps_b = _tensors(inputs[n_vars:], [ph.dtype for ph in body.captures])
+    captures = _tensors(inputs[n_vars:], [ph.dtype for ph in body.captures])
     saved = context.tapes
     context.tapes = []  # the loop runs as one op
     try:
-        while bool(_run_body(cond, vars_, caps_c)[0]._host()):
-            vars_ = _run_body(body, vars_, caps_b)
+        vars_ = _iterate(cond, body, vars_, captures)
     finally:
         context.tapes = saved
     return tuple(np.asarray(v._host()) for v in vars_)
@@ -255,24 +260,20 @@ tested_elsewhere(WHILE, "packages/core/tests/test_control_flow.py")
 def _while_grad_kernel(*arrays, cond, body, n_vars, input_dtypes):
     """Run the loop again on the concrete inputs under a tape and backpropagate ``dys``
     (the last ``n_vars`` arrays) to every input: the loop's values are only known now."""
-    from tessera._autodiff.tape import GradientTape
+    from tessera._autodiff.tape import GradientTape, _differentiable
 
     n_in = len(input_dtypes)
     xs = _tensors(arrays[:n_in], input_dtypes)
     dys = _tensors(arrays[n_in:], input_dtypes[:n_vars])
-    caps_c = xs[n_vars:][:len(cond.captures)]
-    caps_b = xs[n_vars:][:len(body.captures)]
     saved, saved_graph = context.tapes, context.graph
     context.tapes, context.graph = [], None
     try:
         with GradientTape() as tape:
             for x in xs:
-                if x.dtype.is_floating or x.dtype.is_complex:
+                if _differentiable(x):
                     tape.watch(x)
-            vars_ = xs[:n_vars]
-            while bool(_run_body(cond, vars_, caps_c)[0]._host()):
-                vars_ = _run_body(body, vars_, caps_b)
-        floats = [i for i, v in enumerate(vars_) if v.dtype.is_floating or v.dtype.is_complex]
+            vars_ = _iterate(cond, body, xs[:n_vars], xs[n_vars:])
+        floats = [i for i, v in enumerate(vars_) if _differentiable(v)]
         grads = tape.gradient([vars_[i] for i in floats], xs,
                               output_gradients=[dys[i] for i in floats]) if floats else \
             [None] * n_in
@@ -296,6 +297,7 @@ no_onnx_lowering(WHILE_GRAD, "it re-runs the loop under a tape (the reference in
 
 @WHILE.def_grad
 def _while_grad(ctx, *dys):
+    from tessera._autodiff.tape import _differentiable
     from tessera._ops import array_ops
 
     inputs, n_vars = list(ctx.inputs), ctx.attrs["n_vars"]
@@ -304,8 +306,7 @@ def _while_grad(ctx, *dys):
     grads = execute(WHILE_GRAD, (*inputs, *dys), {
         "cond": ctx.attrs["cond"], "body": ctx.attrs["body"], "n_vars": n_vars,
         "input_dtypes": tuple(x.dtype for x in inputs)})
-    return tuple(g if x.dtype.is_floating or x.dtype.is_complex else None
-                 for g, x in zip(grads, inputs))
+    return tuple(g if _differentiable(x) else None for g, x in zip(grads, inputs))
 
 
 @WHILE.def_onnx
