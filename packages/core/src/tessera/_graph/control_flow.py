@@ -472,7 +472,6 @@ def _shape_tensor_arrays(body, call, structure, single, leaves: list) -> list:
     if not pending:
         return leaves
     from tessera._framework.tensor_spec import TensorSpec
-    from tessera._ops import array_ops
 
     others = [i for i in range(len(leaves)) if i not in pending]
     specs = []
@@ -496,10 +495,8 @@ def _shape_tensor_arrays(body, call, structure, single, leaves: list) -> list:
         buffer = out._buffer if isinstance(out, TensorArray) else None
         if buffer is None:
             continue  # never written in the body: _as_tensor reports it
-        ta = leaves[i]
-        rows = 0 if ta._grow or ta._size is None else int(ta._size)
-        leaves[i] = ta._with_buffer(
-            array_ops.zeros([rows, *buffer.shape.as_list()[1:]], ta.dtype))
+        leaves[i] = leaves[i]._with_buffer(
+            leaves[i]._empty_buffer(buffer.shape.as_list()[1:]))
     return leaves
 
 

@@ -37,10 +37,7 @@ class TensorArray:
             n = 0 if size is None else int(convert_to_tensor(size).numpy())
             self._items = [None] * n
         elif self._element_shape.is_fully_defined():
-            from tessera._ops import array_ops
-
-            rows = 0 if _symbolic(size) or size is None else int(size)
-            self._buffer = array_ops.zeros([rows, *self._element_shape.as_list()], self._dtype)
+            self._buffer = self._empty_buffer(self._element_shape.as_list())
 
     # -- properties ---------------------------------------------------------------------
     @property
@@ -67,6 +64,13 @@ class TensorArray:
         """The buffer's shape as a loop variable: a growing buffer changes its length."""
         shape = self._as_tensor().shape
         return TensorShape([None, *shape.as_list()[1:]]) if self._grow and shape.rank else shape
+
+    def _empty_buffer(self, element_shape: list):
+        """The traced buffer before any write: ``size`` rows of zeros, none when growing."""
+        from tessera._ops import array_ops
+
+        rows = 0 if self._grow or self._size is None else int(self._size)
+        return array_ops.zeros([rows, *element_shape], self._dtype)
 
     def _with_buffer(self, buffer) -> TensorArray:
         new = object.__new__(TensorArray)
@@ -116,8 +120,7 @@ class TensorArray:
 
         buffer = self._buffer if self._items is None else self.stack()
         if buffer is None:
-            rows = 0 if self._grow or self._size is None else int(self._size)
-            buffer = array_ops.zeros([rows, *value.shape.as_list()], self._dtype)
+            buffer = self._empty_buffer(value.shape.as_list())
         idx = math_ops.cast(convert_to_tensor(index), _dtypes.int32)
         row = shape_ops.expand_dims(value, 0)
         if self._grow:
