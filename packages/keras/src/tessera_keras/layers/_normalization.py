@@ -7,6 +7,17 @@ from tessera_keras import constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
 
 
+def _normalize(inputs, mean, variance, gamma, beta, epsilon, bshape):
+    """``(x - mean) * gamma / sqrt(variance + epsilon) + beta`` as one multiply-add."""
+    inv = tf.math.rsqrt(variance + epsilon)
+    if gamma is not None:
+        inv = inv * tf.reshape(gamma, bshape)
+    res = -mean * inv
+    if beta is not None:
+        res = res + tf.reshape(beta, bshape)
+    return inputs * inv + res
+
+
 class BatchNormalization(Layer):
     def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
                  beta_initializer="zeros", gamma_initializer="ones",
@@ -71,13 +82,8 @@ class BatchNormalization(Layer):
             self.moving_variance.assign(self.moving_variance * m + flat_var * (1.0 - m))
         else:
             mean, variance = bc(self.moving_mean), bc(self.moving_variance)
-        inv = tf.math.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * bc(self.gamma)
-        res = -mean * inv
-        if self.beta is not None:
-            res = res + bc(self.beta)
-        return inputs * inv + res
+        return _normalize(inputs, mean, variance, self.gamma, self.beta, self.epsilon,
+                          self._bshape)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -140,13 +146,8 @@ class LayerNormalization(Layer):
             return out * bc(self.gamma) if self.gamma is not None else out
         mean = tf.reduce_mean(inputs, axis=self._axes, keepdims=True)
         variance = tf.reduce_mean(tf.square(inputs - mean), axis=self._axes, keepdims=True)
-        inv = tf.math.rsqrt(variance + self.epsilon)
-        if self.gamma is not None:
-            inv = inv * bc(self.gamma)
-        res = -mean * inv
-        if self.beta is not None:
-            res = res + bc(self.beta)
-        return inputs * inv + res
+        return _normalize(inputs, mean, variance, self.gamma, self.beta, self.epsilon,
+                          self._bshape)
 
     def compute_output_shape(self, input_shape):
         return input_shape
