@@ -522,7 +522,9 @@ def _conv_samples(rank):
     ]
 
 
-def _bpi_samples(rank):
+def _backprop_samples(rank, of_input: bool):
+    """Samples of Conv*BackpropInput (``of_input``) or Conv*BackpropFilter, made from the
+    forward op's: the other operand plus a random output gradient of the right shape."""
     out = []
     for s in _conv_samples(rank):
         x, w = s.args
@@ -531,24 +533,13 @@ def _bpi_samples(rank):
         y = _conv_kernel(x, w, **s.attrs)
         if y.size == 0:
             continue
-        out.append(Sample((w, _samples.rand(y.shape, y.dtype)), {**s.attrs,
-                                                                 "input_sizes": x.shape},
-                          grad=s.grad, rtol=s.rtol, atol=s.atol, name=s.name))
-    return out
-
-
-def _bpf_samples(rank):
-    out = []
-    for s in _conv_samples(rank):
-        x, w = s.args
-        if x.size == 0 or x.dtype.kind in "iu":
-            continue
-        y = _conv_kernel(x, w, **s.attrs)
-        if y.size == 0:
-            continue
-        out.append(Sample((x, _samples.rand(y.shape, y.dtype)), {**s.attrs,
-                                                                 "filter_sizes": w.shape},
-                          grad=s.grad, rtol=s.rtol * 10, atol=s.atol * 10, name=s.name))
+        dy = _samples.rand(y.shape, y.dtype)
+        if of_input:
+            out.append(Sample((w, dy), {**s.attrs, "input_sizes": x.shape}, grad=s.grad,
+                              rtol=s.rtol, atol=s.atol, name=s.name))
+        else:
+            out.append(Sample((x, dy), {**s.attrs, "filter_sizes": w.shape}, grad=s.grad,
+                              rtol=s.rtol * 10, atol=s.atol * 10, name=s.name))
     return out
 
 
@@ -556,9 +547,9 @@ def _declare_conv_family(fwd_name, bpi_name, bpf_name, rank):
     fwd = declare(fwd_name, _conv_kernel, infer=_infer_conv,
                   samples=lambda: _conv_samples(rank))
     bpi = declare(bpi_name, _conv_bpi_kernel, infer=_infer_bpi,
-                  dtype_rule=lambda dts, attrs: dts[1], samples=lambda: _bpi_samples(rank))
+                  dtype_rule=lambda dts, attrs: dts[1], samples=lambda: _backprop_samples(rank, True))
     bpf = declare(bpf_name, _conv_bpf_kernel, infer=_infer_bpf,
-                  samples=lambda: _bpf_samples(rank))
+                  samples=lambda: _backprop_samples(rank, False))
 
     def geometry(attrs):
         return {k: attrs[k] for k in ("strides", "padding", "explicit_paddings", "data_format",
