@@ -20,6 +20,7 @@ from tessera._framework.tensor import Tensor
 from tessera._ops import _rules, _samples
 from tessera._ops import math_ops as _m
 from tessera._ops._args import COMPLEX, FLOATS, NUMERIC, REAL, axis_list, check_dtype, tensor
+from tessera._ops.reduction_ops import _reduce_samples as _reductions
 
 _NOATTRS: dict = {}
 _INDEX_TYPES = frozenset(["int32", "int64"])
@@ -313,19 +314,7 @@ def cumulative_logsumexp(x, axis=0, exclusive=False, reverse=False, name=None):
 
 # ---- reductions ----------------------------------------------------------------------------
 def _reduce_samples(dtypes, low=-2.0, high=2.0, grad=True):
-    def samples():
-        out = []
-        for dt in dtypes:
-            g = grad and np.dtype(dt).kind in "fc"
-            x = _samples.rand((3, 4, 2), dt, low, high)
-            out += [
-                Sample((x,), {"axis": None, "keepdims": False}, grad=g, name=f"{dt}-all"),
-                Sample((x,), {"axis": (1,), "keepdims": False}, grad=g, name=f"{dt}-axis1"),
-                Sample((x,), {"axis": (0, 2), "keepdims": True}, grad=g, name=f"{dt}-keep"),
-            ]
-        return out
-
-    return samples
+    return lambda: _reductions(dtypes, grad, low, high, vector=False)
 
 
 def _logsumexp_kernel(x, axis, keepdims):

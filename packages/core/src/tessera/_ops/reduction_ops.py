@@ -12,7 +12,9 @@ from tessera._ops import _rules, _samples, array_ops, math_ops
 from tessera._ops._args import NUMERIC, REAL, axis_list, check_dtype, static_shape, tensor
 
 
-def _reduce_samples(dtypes=("float32", "float64"), grad=True, low=-2.0, high=2.0):
+def _reduce_samples(dtypes=("float32", "float64"), grad=True, low=-2.0, high=2.0,
+                    vector=True):
+    """All axes, one axis, two axes kept; and (``vector``) a rank-1 input."""
     out = []
     for dt in dtypes:
         g = grad and np.dtype(dt).kind in "fc"
@@ -21,9 +23,10 @@ def _reduce_samples(dtypes=("float32", "float64"), grad=True, low=-2.0, high=2.0
             Sample((x,), {"axis": None, "keepdims": False}, grad=g, name=f"{dt}-all"),
             Sample((x,), {"axis": (1,), "keepdims": False}, grad=g, name=f"{dt}-axis1"),
             Sample((x,), {"axis": (0, 2), "keepdims": True}, grad=g, name=f"{dt}-keep"),
-            Sample((_samples.rand((4,), dt, low, high),), {"axis": (0,), "keepdims": False},
-                   grad=g, name=f"{dt}-vec"),
         ]
+        if vector:
+            out.append(Sample((_samples.rand((4,), dt, low, high),),
+                              {"axis": (0,), "keepdims": False}, grad=g, name=f"{dt}-vec"))
     return out
 
 
