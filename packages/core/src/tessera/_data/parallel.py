@@ -16,10 +16,9 @@ import weakref
 from collections import deque
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 
-from tessera._data import structure
-from tessera._data.dataset import AUTOTUNE, UNKNOWN, DatasetV2, as_int, default_parallelism
+from tessera._data.dataset import AUTOTUNE, DatasetV2, as_int, default_parallelism
 from tessera._data.functions import _wrap_function
-from tessera._data.transformations import _LazySpec, _Unary
+from tessera._data.transformations import FlatMapDataset, _LazySpec, _Unary
 
 _TARGET_TASK_S = 0.001
 _MAX_CHUNK = 64
@@ -221,13 +220,15 @@ class PrefetchDataset(_Unary):
 
 # -- interleave -------------------------------------------------------------------------------------
 
-class InterleaveDataset(_Unary):
+class InterleaveDataset(FlatMapDataset):
+    """``interleave``: a flat map that cycles through ``cycle_length`` inner datasets
+    (element spec and cardinality as the flat map's)."""
+
     _tf_name = "_InterleaveDataset"
 
     def __init__(self, input_dataset: DatasetV2, map_func, cycle_length, block_length,
                  num_parallel_calls, deterministic) -> None:
-        super().__init__(input_dataset)
-        self._fn = _wrap_function(map_func, _LazySpec(input_dataset), input_dataset._first)
+        super().__init__(input_dataset, map_func)
         cycle = AUTOTUNE if cycle_length is None else as_int(cycle_length, "cycle_length")
         self._cycle = default_parallelism() if cycle == AUTOTUNE else cycle
         self._block = 1 if block_length is None else as_int(block_length, "block_length")
@@ -238,17 +239,6 @@ class InterleaveDataset(_Unary):
         self._parallel = None if num_parallel_calls is None else as_int(num_parallel_calls)
         if self._parallel is not None:
             self._tf_name = "_ParallelInterleaveDataset"
-
-    @property
-    def element_spec(self):
-        spec = self._fn.output_spec()
-        if not isinstance(spec, structure.DatasetSpec):
-            raise TypeError(f"The `map_func` argument must return a `Dataset` object. Got "
-                            f"{spec!r}.")
-        return spec.element_spec
-
-    def _cardinality(self) -> int:
-        return UNKNOWN
 
     def _open(self, element):
         from tessera._data.transformations import _check_dataset
