@@ -390,20 +390,14 @@ def list_files(file_pattern, shuffle=None, seed=None) -> DatasetV2:
     return ds
 
 
-class SampleFromDatasets(DatasetV2):
+class _DirectedInterleave(DatasetV2):
+    """Elements drawn from several datasets: their most general common element spec."""
+
     _tf_name = "_DirectedInterleaveDataset"
 
-    def __init__(self, datasets, weights, seed, stop_on_empty_dataset) -> None:
+    def __init__(self, datasets, stop_on_empty_dataset) -> None:
         if not datasets:
             raise ValueError("Invalid `datasets`. `datasets` should not be empty.")
-        self._inputs = tuple(datasets)
-        n = len(datasets)
-        w = np.full(n, 1.0 / n) if weights is None else np.asarray(
-            _np(weights) if isinstance(weights, Tensor) else weights, dtype=np.float64)
-        self._weights = w / w.sum()
-        from tessera._ops.random_ops import get_seed
-
-        self._seeds = get_seed(seed)
         self._stop = stop_on_empty_dataset
         self._spec = datasets[0].element_spec
         for d in datasets[1:]:
@@ -412,6 +406,19 @@ class SampleFromDatasets(DatasetV2):
     @property
     def element_spec(self):
         return self._spec
+
+
+class SampleFromDatasets(_DirectedInterleave):
+    def __init__(self, datasets, weights, seed, stop_on_empty_dataset) -> None:
+        super().__init__(datasets, stop_on_empty_dataset)
+        self._inputs = tuple(datasets)
+        n = len(datasets)
+        w = np.full(n, 1.0 / n) if weights is None else np.asarray(
+            _np(weights) if isinstance(weights, Tensor) else weights, dtype=np.float64)
+        self._weights = w / w.sum()
+        from tessera._ops.random_ops import get_seed
+
+        self._seeds = get_seed(seed)
 
     def _make_iter(self):
         s = self._seeds
@@ -432,22 +439,11 @@ class SampleFromDatasets(DatasetV2):
         return gen()
 
 
-class ChooseFromDatasets(DatasetV2):
-    _tf_name = "_DirectedInterleaveDataset"
-
+class ChooseFromDatasets(_DirectedInterleave):
     def __init__(self, datasets, choice_dataset, stop_on_empty_dataset) -> None:
-        if not datasets:
-            raise ValueError("Invalid `datasets`. `datasets` should not be empty.")
+        super().__init__(datasets, stop_on_empty_dataset)
         self._inputs = (*datasets, choice_dataset)
         self._datasets, self._choice = datasets, choice_dataset
-        self._stop = stop_on_empty_dataset
-        self._spec = datasets[0].element_spec
-        for d in datasets[1:]:
-            self._spec = structure.most_general(self._spec, d.element_spec)
-
-    @property
-    def element_spec(self):
-        return self._spec
 
     def _make_iter(self):
         def gen():
