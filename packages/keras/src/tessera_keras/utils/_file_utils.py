@@ -1,19 +1,14 @@
 """``keras.utils.get_file``: download once into the Keras cache, verify the checksum, extract.
 
 Follows Keras 3's cache layout (``$KERAS_HOME`` or ``~/.keras``, ``datasets/`` by default) so a
-cache filled by real Keras is reused."""
+cache filled by real Keras is reused. The network, archive and hash modules are imported where
+they are used: at module level they would add about 18 ms to ``import tessera.keras``."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
-import tarfile
 import tempfile
-import urllib.error
-import urllib.parse
-import urllib.request
-import zipfile
 
 from tessera_keras.utils._progbar import Progbar
 
@@ -23,6 +18,7 @@ def keras_home() -> str:
 
 
 def _hasher(algorithm: str, file_hash: str | None):
+    import hashlib
     if algorithm == "sha256" or (algorithm == "auto" and file_hash and len(file_hash) == 64):
         return "sha256", hashlib.sha256
     if algorithm in ("md5", "auto"):
@@ -56,6 +52,9 @@ def _safe_members(names: list[str], target: str) -> None:
 
 def extract_archive(file_path, path=".", archive_format="auto") -> bool:
     """Extract a tar or zip archive into ``path``; False when it is neither."""
+    import tarfile
+    import zipfile
+
     formats = ["tar", "zip"] if archive_format == "auto" else \
         [archive_format] if isinstance(archive_format, str) else list(archive_format)
     for fmt in formats:
@@ -78,6 +77,9 @@ def extract_archive(file_path, path=".", archive_format="auto") -> bool:
 def _download(origin: str, target: str) -> None:
     # Write to a temporary name first: an interrupted download never leaves a file that a
     # later call would take for a cache hit.
+    import urllib.error
+    import urllib.request
+
     tmp = target + ".part"
     try:
         with urllib.request.urlopen(origin) as response, open(tmp, "wb") as out:
@@ -103,6 +105,8 @@ def get_file(fname=None, origin=None, untar=False, md5_hash=None, file_hash=None
              archive_format="auto", cache_dir=None, force_download=False) -> str:
     """Download ``origin`` into the cache unless a verified copy is there; return its path (or
     the extraction directory with ``extract=True``)."""
+    import urllib.parse
+
     if origin is None:
         raise ValueError('Please specify the "origin" argument (URL of the file to download).')
     if md5_hash is not None and file_hash is None:
