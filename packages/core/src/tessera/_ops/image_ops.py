@@ -1028,9 +1028,13 @@ yuv_to_rgb = _color_matrix("yuv_to_rgb", _YUV_TO_RGB)
 def _rgb_to_hsv_kernel(x):
     r, g, b = x[..., 0], x[..., 1], x[..., 2]
     calc = np.float64 if x.dtype == np.float64 else _F32
-    r, g, b = r.astype(calc), g.astype(calc), b.astype(calc)
+    # TF's CPU kernels flush subnormals to zero; without that a subnormal channel range
+    # makes 1 / (6 * range) overflow and the hue NaN.
+    tiny = np.finfo(calc).tiny
+    r, g, b = (np.where(np.abs(c) < tiny, 0, c).astype(calc) for c in (r, g, b))
     v = np.maximum(np.maximum(r, g), b)
     rng = v - np.minimum(np.minimum(r, g), b)
+    rng = np.where(rng < tiny, 0, rng).astype(calc)
     with np.errstate(divide="ignore", invalid="ignore"):
         s = np.where(v > 0, rng / v, 0)
         norm = 1 / (6 * rng)
