@@ -15,6 +15,7 @@ from tessera_keras.utils._images import (
     load_img,
     save_img,
 )
+from tessera_keras.utils._model_visualization import model_to_dot, plot_model
 from tessera_keras.utils._progbar import Progbar
 from tessera_keras.utils._timeseries import timeseries_dataset_from_array
 
@@ -39,5 +40,6 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
 
 
 __all__ = ["Progbar", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
-           "load_img", "normalize", "register_keras_serializable", "save_img", "set_random_seed",
-           "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical"]
+           "load_img", "model_to_dot", "normalize", "plot_model", "register_keras_serializable",
+           "save_img", "set_random_seed", "text_dataset_from_directory",
+           "timeseries_dataset_from_array", "to_categorical"]
