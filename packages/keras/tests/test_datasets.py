@@ -35,7 +35,8 @@ def server(tmp_path):
 
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
                                             partial(Handler, directory=str(root)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02},
+                              daemon=True)
     thread.start()
     yield root, f"http://127.0.0.1:{httpd.server_address[1]}/", hits
     httpd.shutdown()
@@ -153,7 +154,81 @@ def test_fashion_mnist_reads_idx_files(server, keras_home, monkeypatch):
     assert (keras_home / "datasets" / "fashion-mnist" / "t10k-labels-idx1-ubyte.gz").exists()
 
 
-@pytest.mark.parametrize("name", ["cifar10", "cifar100", "imdb", "reuters"])
+def _cifar_archive(root, name: str, folder: str, files: dict) -> str:
+    """A CIFAR binary archive: per file, records of label bytes then a 3x32x32 image."""
+    path = root / name
+    with tarfile.open(path, "w:gz") as tar:
+        for file_name, payload in files.items():
+            info = tarfile.TarInfo(f"{folder}/{file_name}")
+            info.size = len(payload)
+            tar.addfile(info, io.BytesIO(payload))
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _image(seed: int) -> np.ndarray:
+    """A channels-last image whose three channels differ, to catch a wrong transpose."""
+    return ((np.arange(32 * 32 * 3).reshape(32, 32, 3) * (seed + 1) + seed) % 256).astype("uint8")
+
+
+def _record(labels: list[int], image: np.ndarray) -> bytes:
+    return bytes(labels) + image.transpose(2, 0, 1).tobytes()  # stored channels-first
+
+
+def test_cifar10_reads_the_binary_archive(server, keras_home, monkeypatch):
+    root, url, hits = server
+    files = {f"data_batch_{i}.bin": _record([i], _image(i)) + _record([9 - i], _image(10 + i))
+             for i in range(1, 6)}
+    files["test_batch.bin"] = _record([3], _image(0))
+    files["batches.meta.txt"] = b"airplane\n"
+    md5 = _cifar_archive(root, "cifar-10-binary.tar.gz", "cifar-10-batches-bin", files)
+    monkeypatch.setenv("TESSERA_KERAS_DATASETS_ORIGIN", url)
+    monkeypatch.setitem(_source.HASHES, "cifar-10-binary.tar.gz", md5)
+    (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar10.load_data()
+    assert x_train.shape == (10, 32, 32, 3) and x_train.dtype == np.uint8
+    assert y_train.shape == (10, 1) and y_train.dtype == np.uint8
+    assert y_train[:, 0].tolist() == [1, 8, 2, 7, 3, 6, 4, 5, 5, 4]
+    np.testing.assert_array_equal(x_train[2], _image(2))
+    np.testing.assert_array_equal(x_train[9], _image(15))
+    np.testing.assert_array_equal(x_test, _image(0)[None])
+    assert y_test.tolist() == [[3]]
+    assert (keras_home / "datasets" / "cifar-10-binary_extracted").is_dir()
+    tf.keras.datasets.cifar10.load_data()  # a cache hit
+    assert hits == ["/cifar-10-binary.tar.gz"]
+
+
+def test_cifar100_labels_and_damaged_files(server, keras_home, monkeypatch):
+    root, url, _ = server
+    files = {"train.bin": _record([4, 40], _image(1)) + _record([7, 71], _image(2)),
+             "test.bin": _record([19, 99], _image(3))}
+    md5 = _cifar_archive(root, "cifar-100-binary.tar.gz", "cifar-100-binary", files)
+    monkeypatch.setenv("TESSERA_KERAS_DATASETS_ORIGIN", url)
+    monkeypatch.setitem(_source.HASHES, "cifar-100-binary.tar.gz", md5)
+    (x_train, y_train), (x_test, y_test) = tf.keras.datasets.cifar100.load_data()
+    assert x_train.shape == (2, 32, 32, 3) and x_test.shape == (1, 32, 32, 3)
+    assert y_train.tolist() == [[40], [71]] and y_train.dtype == np.int64
+    assert y_test.tolist() == [[99]]
+    np.testing.assert_array_equal(x_train[1], _image(2))
+    (_, coarse), (_, coarse_test) = tf.keras.datasets.cifar100.load_data(label_mode="coarse")
+    assert coarse.tolist() == [[4], [7]] and coarse_test.tolist() == [[19]]
+    with pytest.raises(ValueError, match='`label_mode` must be one of `"fine"`, `"coarse"`'):
+        tf.keras.datasets.cifar100.load_data(label_mode="medium")
+    train = keras_home / "datasets" / "cifar-100-binary_extracted" / "cifar-100-binary" / \
+        "train.bin"
+    train.write_bytes(train.read_bytes()[:-5])
+    with pytest.raises(ValueError, match="not a whole number of 3074-byte CIFAR records"):
+        tf.keras.datasets.cifar100.load_data()
+
+
+def test_cifar10_checksum_mismatch_keeps_nothing(server, keras_home, monkeypatch):
+    root, url, _ = server
+    _cifar_archive(root, "cifar-10-binary.tar.gz", "cifar-10-batches-bin", {"x.bin": b""})
+    monkeypatch.setenv("TESSERA_KERAS_DATASETS_ORIGIN", url)
+    with pytest.raises(ValueError, match="Incomplete or corrupted file"):
+        tf.keras.datasets.cifar10.load_data()  # the real archive's md5 does not match
+    assert not list((keras_home / "datasets").iterdir())
+
+
+@pytest.mark.parametrize("name", ["imdb", "reuters"])
 def test_pickled_datasets_are_not_read(name):
     with pytest.raises(NotImplementedError, match="pickled"):
         getattr(tf.keras.datasets, name).load_data()

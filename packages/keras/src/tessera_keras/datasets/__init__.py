@@ -1,8 +1,9 @@
 """``keras.datasets``: the Keras example datasets, downloaded once into the Keras cache
 (``keras.utils.get_file``) and checksum-verified.
 
-``cifar10``, ``cifar100``, ``imdb`` and ``reuters`` are published by Keras as pickled Python
-objects; Tessera reads no pickle, so their ``load_data`` raises ``NotImplementedError``."""
+``cifar10`` and ``cifar100`` come from the binary (not the pickled) CIFAR archives: the same
+arrays. ``imdb`` and ``reuters`` exist only as pickled Python objects; Tessera reads no pickle,
+so their ``load_data`` raises ``NotImplementedError``."""
 
 from __future__ import annotations
 

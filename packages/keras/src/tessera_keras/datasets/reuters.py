@@ -1,4 +1,4 @@
-"""``keras.datasets.reuters``: not available (Keras publishes it pickled; see datasets/__init__)."""
+"""``keras.datasets.reuters``: not available (Keras publishes it only pickled; see datasets/__init__)."""
 
 from __future__ import annotations
 
