@@ -195,16 +195,28 @@ def save_weights(model, filepath, overwrite: bool = True) -> None:
     write_weights(model, filepath)
 
 
-def load_weights(model, filepath, skip_mismatch: bool = False) -> None:
+def load_weights(model, filepath, skip_mismatch: bool = False, **kwargs) -> None:
+    from tessera_keras import _legacy_h5
+
     filepath = str(filepath)
+    by_name = kwargs.pop("by_name", None)
+    if kwargs:
+        raise ValueError(f"Invalid keyword arguments: {kwargs}")
+    if by_name is not None and not _legacy_h5.is_legacy_path(filepath):
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. "
+                         f"Received: {filepath}")
     if filepath.endswith(".keras"):
         with _open_zip(filepath) as z:
             read_weights(model, io.BytesIO(_read_member(z, _WEIGHTS, filepath)), skip_mismatch,
                          source=filepath)
         return
+    if _legacy_h5.is_legacy_path(filepath):
+        _legacy_h5.load_weights(model, filepath, skip_mismatch, by_name=bool(by_name))
+        return
     if not filepath.endswith(".weights.h5"):
         raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only "
-                         f"supports V3 `.keras` and `.weights.h5` files.")
+                         f"supports V3 `.keras` files, `.weights.h5` files, legacy H5 format "
+                         f"files (`.h5` extension).")
     if not os.path.exists(filepath):
         raise FileNotFoundError(f"No such file: {filepath}")
     read_weights(model, filepath, skip_mismatch, source=filepath)
@@ -273,12 +285,33 @@ def get_compile_config(model):
             "jit_compile": False}
 
 
-def save_model(model, filepath, overwrite: bool = True) -> None:
+def save_model(model, filepath, overwrite: bool = True, **kwargs) -> None:
+    from tessera_keras import _legacy_h5
+
     filepath = str(filepath)
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    save_format = kwargs.pop("save_format", None)
+    kwargs.pop("zipped", None)
+    if save_format and not filepath.endswith((".keras", *_legacy_h5.LEGACY_EXTENSIONS)):
+        raise ValueError(f"The `save_format` argument is deprecated in Keras 3. Please remove "
+                         f"this argument and pass a file path with either `.keras` or `.h5` "
+                         f"extension.Received: save_format={save_format}")
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if _legacy_h5.is_legacy_path(filepath):
+        warnings.warn("You are saving your model as an HDF5 file via `model.save()` or "
+                      "`keras.saving.save_model(model)`. This file format is considered "
+                      "legacy. We recommend using instead the native Keras format, e.g. "
+                      "`model.save('my_model.keras')` or `keras.saving.save_model(model, "
+                      "'my_model.keras')`. ", stacklevel=3)
+        _legacy_h5.save_model(model, filepath, overwrite, include_optimizer)
+        return
     if not filepath.endswith(".keras"):
-        raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` "
-                         f"extension to the filepath (or use `save_weights` with a "
-                         f"`.weights.h5` name). Received: filepath={filepath}")
+        raise ValueError(f"Invalid filepath extension for saving. Please add either a `.keras` "
+                         f"extension for the native Keras format (recommended) or a `.h5` "
+                         f"extension. Use `model.export(filepath)` if you want to export a "
+                         f"SavedModel for use with TFLite/TFServing/etc. Received: "
+                         f"filepath={filepath}.")
     if not overwrite and os.path.exists(filepath):
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     _ensure_built(model)
@@ -360,11 +393,16 @@ def compile_from_config(model, config: dict) -> None:
 
 
 def load_model(filepath, custom_objects=None, compile: bool = True, safe_mode: bool = True):
+    from tessera_keras import _legacy_h5
+
     filepath = str(filepath)
+    if _legacy_h5.is_legacy_path(filepath):
+        return _legacy_h5.load_model(filepath, custom_objects, compile)
     if not filepath.endswith(".keras"):
         raise ValueError(f"File format not supported: filepath={filepath}. Keras 3 only supports "
-                         f"V3 `.keras` files; load `.weights.h5` files with "
-                         f"`model.load_weights`, SavedModels with `tf.saved_model.load`.")
+                         f"V3 `.keras` files and legacy H5 format files (`.h5` extension); load "
+                         f"`.weights.h5` files with `model.load_weights`, SavedModels with "
+                         f"`tf.saved_model.load`.")
     with _open_zip(filepath) as z:
         raw = _read_member(z, _CONFIG, filepath)
         weights = _read_member(z, _WEIGHTS, filepath)

@@ -76,13 +76,11 @@ class Model(Trainer, Layer):
 
     # -- saving --------------------------------------------------------------------------
     def save(self, filepath, overwrite=True, zipped=None, **kwargs) -> None:
-        """A Keras 3 ``.keras`` zip: config.json, metadata.json and model.weights.h5."""
+        """A Keras 3 ``.keras`` zip (config.json, metadata.json, model.weights.h5), or a legacy
+        HDF5 model file when ``filepath`` ends in ``.h5`` / ``.hdf5``."""
         from tessera_keras import _saving
 
-        if str(filepath).endswith(".h5") and not str(filepath).endswith(".weights.h5"):
-            raise ValueError("Legacy HDF5 (`.h5`) model files are not supported; save to a "
-                             "`.keras` file instead.")
-        _saving.save_model(self, filepath, overwrite=overwrite)
+        _saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True) -> None:
         from tessera_keras import _saving
@@ -92,7 +90,7 @@ class Model(Trainer, Layer):
     def load_weights(self, filepath, skip_mismatch=False, **kwargs) -> None:
         from tessera_keras import _saving
 
-        _saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        _saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, **kwargs)
 
     def get_compile_config(self):
         from tessera_keras import _saving
