@@ -78,3 +78,18 @@ def test_export_saved_model_serving_signature(tmp_path):
     x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype("float32")
     out = loaded.signatures["serving_default"](inputs=tf.constant(x))
     close(out["output_0"], m(x))
+    close(loaded.serve(x), m(x))  # the endpoint, as on Keras's export archive
+    assert not hasattr(loaded, "fit")
+
+
+@pytest.mark.parametrize("layer", ["dense_3d", "lstm", "gru_sequences"])
+def test_export_graphs_with_unknown_batch_reload(tmp_path, layer):
+    L = keras.layers
+    made = {"dense_3d": lambda: L.Dense(4), "lstm": lambda: L.LSTM(4),
+            "gru_sequences": lambda: L.GRU(3, return_sequences=True)}[layer]()
+    m = keras.Sequential([keras.Input((5, 3)), made])
+    m.export(tmp_path / "sm", verbose=False)
+    loaded = tf.saved_model.load(str(tmp_path / "sm"))
+    for batch in (1, 4):
+        x = np.random.default_rng(batch).normal(size=(batch, 5, 3)).astype("float32")
+        close(loaded.serve(x), m(x))

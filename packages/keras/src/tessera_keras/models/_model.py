@@ -111,7 +111,12 @@ class Model(Trainer, Layer):
             raise ValueError(f"Unrecognized format={format}; tessera-keras exports "
                              f"'tf_saved_model'.")
         fn = self._tf_export_function(input_signature)
-        tf.saved_model.save(self, str(filepath),
+        # As Keras's ExportArchive: a plain object holding the endpoint and the variables, so
+        # the loaded object has `serve` (and the signatures) but none of the model's methods.
+        archive = tf.Module()
+        archive.serve = fn
+        archive.keras_variables = list(self.variables)
+        tf.saved_model.save(archive, str(filepath),
                             signatures={"serve": fn, "serving_default": fn})
         if verbose:
             print(f"Saved artifact at '{filepath}'.")
