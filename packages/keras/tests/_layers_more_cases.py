@@ -60,6 +60,16 @@ def cases(L):
         "cropping1d": lambda: run(L.Cropping1D((2, 1)), (2, 5, 2), 22),
         "up_sampling3d": lambda: run(L.UpSampling3D((1, 2, 3)), (1, 2, 2, 2, 1), 23),
         "up_sampling1d": lambda: run(L.UpSampling1D(3), (1, 2, 2), 24),
+        "up_sampling2d_bilinear": lambda: run(L.UpSampling2D((2, 3), interpolation="bilinear"),
+                                              (2, 3, 4, 2), 25),
+        "up_sampling2d_bicubic": lambda: run(L.UpSampling2D(2, interpolation="bicubic"),
+                                             (1, 3, 3, 2), 26),
+        "up_sampling2d_area": lambda: run(L.UpSampling2D((3, 2), interpolation="area"),
+                                          (1, 2, 3, 1), 27),
+        "up_sampling2d_lanczos3_cf": lambda: run(L.UpSampling2D(
+            (2, 2), data_format="channels_first", interpolation="lanczos3"), (1, 2, 3, 4), 28),
+        "up_sampling2d_nearest_cf": lambda: run(L.UpSampling2D(
+            (1, 2), data_format="channels_first"), (1, 2, 2, 3), 29),
         "zero_padding3d": lambda: run(L.ZeroPadding3D((1, (0, 2), 1)), (1, 2, 1, 2, 1), 25),
     }
 

@@ -238,17 +238,41 @@ class ZeroPadding1D(Layer):
         return {**super().get_config(), "padding": self.padding, "data_format": self.data_format}
 
 
+_UPSAMPLING_INTERPOLATIONS = ("bilinear", "nearest", "lanczos3", "lanczos5", "bicubic", "area")
+
+
 class UpSampling2D(Layer):
     def __init__(self, size=(2, 2), data_format=None, interpolation="nearest", **kwargs) -> None:
         super().__init__(**kwargs)
         self.size = standardize_tuple(size, 2, "size")
         self.data_format = data_format or "channels_last"
+        if interpolation not in _UPSAMPLING_INTERPOLATIONS:
+            raise ValueError(f"Invalid value for argument `interpolation`. Expected of one "
+                             f"{_UPSAMPLING_INTERPOLATIONS}. Received: "
+                             f"interpolation={interpolation}")
         self.interpolation = interpolation
         self.input_spec = InputSpec(ndim=4)
 
     def call(self, inputs):
-        x = tf.repeat(inputs, self.size[0], axis=1)
-        return tf.repeat(x, self.size[1], axis=2)
+        channels_first = self.data_format == "channels_first"
+        x = tf.transpose(inputs, [0, 2, 3, 1]) if channels_first else inputs
+        if self.interpolation == "nearest":
+            x = tf.repeat(tf.repeat(x, self.size[0], axis=1), self.size[1], axis=2)
+        else:
+            height, width = x.shape[1], x.shape[2]
+            if height is None or width is None:
+                size = tf.shape(x)[1:3] * tf.constant(self.size, "int32")
+            else:
+                size = (height * self.size[0], width * self.size[1])
+            x = tf.image.resize(x, size, method=self.interpolation)
+        return tf.transpose(x, [0, 3, 1, 2]) if channels_first else x
+
+    def compute_output_shape(self, input_shape):
+        axes = (2, 3) if self.data_format == "channels_first" else (1, 2)
+        shape = list(input_shape)
+        for axis, factor in zip(axes, self.size):
+            shape[axis] = None if shape[axis] is None else shape[axis] * factor
+        return tuple(shape)
 
     def get_config(self):
         return {**super().get_config(), "size": self.size, "data_format": self.data_format,
