@@ -81,6 +81,7 @@ from tessera_keras.layers._pooling import (
     MaxPooling3D,
 )
 from tessera_keras.layers._preprocessing import Normalization, Rescaling
+from tessera_keras.layers._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from tessera_keras.layers._recurrent import (
     GRU,
     LSTM,

@@ -6,11 +6,29 @@ tensor ops: gradients flow through it, and inside ``tf.function`` it unrolls int
 
 from __future__ import annotations
 
+import contextlib
+
 import numpy as np
 
 import tessera as tf
 from tessera_keras import activations, constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
+
+
+@contextlib.contextmanager
+def keep_rnn_states(model):
+    """Leave the states of the stateful RNNs in ``model`` as they were after a building pass
+    (the trainer's eager call that builds metrics), so only real steps advance them."""
+    def stateful():
+        return [x for x in [model, *model._flat_layers()] if isinstance(x, RNN) and x.stateful]
+
+    saved = {id(v): v.numpy() for layer in stateful() for v in layer.states or []}
+    try:
+        yield
+    finally:
+        for layer in stateful():
+            for v in layer.states or []:
+                v.assign(saved[id(v)] if id(v) in saved else np.zeros(v.shape, v.dtype.name))
 
 
 def _dropout_mask(like, rate):
