@@ -242,11 +242,15 @@ class RNN(Layer):
         if not self.cell.built:
             from tessera_keras import _naming
 
-            _naming.PATH.names.append(self.cell.name)
+            names = _naming.PATH.names
+            # Called directly (not through _maybe_build), the layer's own name is not there yet.
+            scopes = [self.cell.name] if names and names[-1] == self.name else \
+                [self.name, self.cell.name]
+            names.extend(scopes)
             try:
                 self.cell.build((input_shape[0], *tuple(input_shape)[2:]))
             finally:
-                _naming.PATH.names.pop()
+                del names[len(names) - len(scopes):]
             self.cell.built = True
         if self.stateful:
             if self._state_variables is not None:
