@@ -132,3 +132,7 @@ def test_saved_model_has_no_state_and_config_round_trips(tmp_path):
     assert layer.stateful and layer.get_config()["stateful"]
     assert not np.any(layer.states[0].numpy())  # states are not saved, as in Keras
     close(loaded.get_weights()[0], model.get_weights()[0])
+    # A tf.train.Checkpoint records them under `states`, as TensorFlow's does.
+    prefix = tf.train.Checkpoint(model=model).write(str(tmp_path / "ckpt"))
+    names = [n for n, _ in tf.train.list_variables(prefix)]
+    assert "model/_layers/1/states/0/.ATTRIBUTES/VARIABLE_VALUE" in names

@@ -213,13 +213,14 @@ class RNN(Layer):
     per state, sized by the fixed batch size) that the next call starts from; as in Keras they
     are not weights (not saved, not in ``layer.weights``)."""
 
-    # The state variables are deliberately untracked, as Keras's (no checkpoint entry).
-    _TF_MODULE_IGNORED_PROPERTIES = Layer._TF_MODULE_IGNORED_PROPERTIES | {"_state_variables"}
+    # The state variables are no weights (as Keras's); a tf.train.Checkpoint records them
+    # under ``states``, as TensorFlow's does.
+    _TF_MODULE_IGNORED_PROPERTIES = Layer._TF_MODULE_IGNORED_PROPERTIES | {"states"}
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._state_variables = None
+        self.states = None
         self._expected_batch_size = None
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state
@@ -253,7 +254,7 @@ class RNN(Layer):
                 del names[len(names) - len(scopes):]
             self.cell.built = True
         if self.stateful:
-            if self._state_variables is not None:
+            if self.states is not None:
                 self.reset_state()
             else:
                 shape = tuple(None if d is None else int(d) for d in tuple(input_shape))
@@ -271,16 +272,11 @@ class RNN(Layer):
         names = _naming.PATH.names
         inside = bool(names) and names[-1] == self.name
         path = "/".join([*names, "rnn_state"] if inside else [*names, self.name, "rnn_state"])
-        self._state_variables = [
+        self.states = [
             KerasVariable(tf.zeros((batch_size, *shape), self.variable_dtype), name="rnn_state",
                           path=path, trainable=False)
             for shape in self._state_shapes()]
         self._expected_batch_size = batch_size
-
-    @property
-    def states(self):
-        """The state variables of a stateful layer (None before it is built)."""
-        return self._state_variables
 
     def _state_shapes(self) -> list:
         """Each state's shape without the batch axis (ConvLSTM's cell knows them once built)."""
@@ -310,8 +306,8 @@ class RNN(Layer):
 
     def reset_state(self) -> None:
         """Set the states of a stateful layer back to zeros."""
-        if self._state_variables is not None:
-            for v in self._state_variables:
+        if self.states is not None:
+            for v in self.states:
                 v.assign(tf.zeros_like(v.value()))
 
     def reset_states(self) -> None:
@@ -337,7 +333,7 @@ class RNN(Layer):
                                  f"- Expected batch size: {self._expected_batch_size}\n"
                                  f"- Received batch size: {batch}")
         if initial_state is None and self.stateful:
-            states = [v.value() for v in self._state_variables]
+            states = [v.value() for v in self.states]
         elif initial_state is None:
             states = self._zero_states(sequences)
         else:
@@ -380,7 +376,7 @@ class RNN(Layer):
             outputs.append(out)
         if self.stateful:
             # Inside a traced step (fit/predict) the assign becomes part of that graph.
-            for variable, state in zip(self._state_variables, states):
+            for variable, state in zip(self.states, states):
                 variable.assign(state)
         result = tf.stack(outputs, axis=1) if self.return_sequences else last
         if self.return_state:
