@@ -78,6 +78,8 @@ LAYERS = {
     "GRU": (lambda L: L.GRU(3, go_backwards=True), _seq(), SINGLE),
     "Bidirectional": (lambda L: L.Bidirectional(L.LSTM(2, return_sequences=True)), _seq(),
                       SINGLE),
+    "ConvLSTM2D": (lambda L: L.ConvLSTM2D(2, 2, padding="same", return_sequences=True),
+                   [(2, 3, 4, 4, 2)], SINGLE),
     "Attention": (lambda L: L.Attention(use_scale=True), [(2, 3, 4), (2, 5, 4)], LISTED),
     "AdditiveAttention": (lambda L: L.AdditiveAttention(), [(2, 3, 4), (2, 5, 4)], LISTED),
     "MultiHeadAttention": (lambda L: L.MultiHeadAttention(2, 3, use_gate=True),

@@ -4,6 +4,7 @@ from tessera_keras.layers._activations import ELU, LeakyReLU, PReLU, ReLU, Softm
 from tessera_keras.layers._attention import AdditiveAttention, Attention
 from tessera_keras.layers._base import InputSpec, Layer
 from tessera_keras.layers._categorical import CategoryEncoding, Discretization, Hashing
+from tessera_keras.layers._conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from tessera_keras.layers._convolutional import (
     Conv1D,
     Conv1DTranspose,

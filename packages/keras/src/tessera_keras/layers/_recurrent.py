@@ -6,9 +6,29 @@ tensor ops: gradients flow through it, and inside ``tf.function`` it unrolls int
 
 from __future__ import annotations
 
+import contextlib
+
+import numpy as np
+
 import tessera as tf
 from tessera_keras import activations, constraints, initializers, regularizers
 from tessera_keras.layers._base import InputSpec, Layer
+
+
+@contextlib.contextmanager
+def keep_rnn_states(model):
+    """Leave the states of the stateful RNNs in ``model`` as they were after a building pass
+    (the trainer's eager call that builds metrics), so only real steps advance them."""
+    def stateful():
+        return [x for x in [model, *model._flat_layers()] if isinstance(x, RNN) and x.stateful]
+
+    saved = {id(v): v.numpy() for layer in stateful() for v in layer.states or []}
+    try:
+        yield
+    finally:
+        for layer in stateful():
+            for v in layer.states or []:
+                v.assign(saved[id(v)] if id(v) in saved else np.zeros(v.shape, v.dtype.name))
 
 
 def _dropout_mask(like, rate):
@@ -187,14 +207,21 @@ class GRUCell(_Cell):
 
 
 class RNN(Layer):
-    """``keras.layers.RNN`` over one of the cells above (or any cell with ``state_size``)."""
+    """``keras.layers.RNN`` over one of the cells above (or any cell with ``state_size``).
+
+    ``stateful=True`` keeps the last states in non-trainable variables (``layer.states``, one
+    per state, sized by the fixed batch size) that the next call starts from; as in Keras they
+    are not weights (not saved, not in ``layer.weights``)."""
+
+    # The state variables are no weights (as Keras's); a tf.train.Checkpoint records them
+    # under ``states``, as TensorFlow's does.
+    _TF_MODULE_IGNORED_PROPERTIES = Layer._TF_MODULE_IGNORED_PROPERTIES | {"states"}
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, unroll=False, zero_output_for_mask=False, **kwargs) -> None:
         super().__init__(**kwargs)
-        if stateful:
-            raise ValueError("stateful=True recurrent layers are not supported by tessera-keras "
-                             "yet; pass the state explicitly with `initial_state`.")
+        self.states = None
+        self._expected_batch_size = None
         self.cell = cell
         self.return_sequences, self.return_state = return_sequences, return_state
         self.go_backwards, self.stateful, self.unroll = go_backwards, stateful, unroll
@@ -216,13 +243,76 @@ class RNN(Layer):
         if not self.cell.built:
             from tessera_keras import _naming
 
-            _naming.PATH.names.append(self.cell.name)
+            names = _naming.PATH.names
+            # Called directly (not through _maybe_build), the layer's own name is not there yet.
+            scopes = [self.cell.name] if names and names[-1] == self.name else \
+                [self.name, self.cell.name]
+            names.extend(scopes)
             try:
-                self.cell.build((input_shape[0], input_shape[-1]))
+                self.cell.build((input_shape[0], *tuple(input_shape)[2:]))
             finally:
-                _naming.PATH.names.pop()
+                del names[len(names) - len(scopes):]
             self.cell.built = True
+        if self.stateful:
+            if self.states is not None:
+                self.reset_state()
+            else:
+                shape = tuple(None if d is None else int(d) for d in tuple(input_shape))
+                if shape[0] is None:
+                    raise ValueError(f"When using `stateful=True` in a RNN, the batch size must "
+                                     f"be static. Found dynamic batch size: "
+                                     f"sequence.shape={shape}")
+                self._create_state_variables(shape[0])
         self.built = True
+
+    def _create_state_variables(self, batch_size: int) -> None:
+        from tessera_keras import _naming
+        from tessera_keras._variables import KerasVariable
+
+        names = _naming.PATH.names
+        inside = bool(names) and names[-1] == self.name
+        path = "/".join([*names, "rnn_state"] if inside else [*names, self.name, "rnn_state"])
+        self.states = [
+            KerasVariable(tf.zeros((batch_size, *shape), self.variable_dtype), name="rnn_state",
+                          path=path, trainable=False)
+            for shape in self._state_shapes()]
+        self._expected_batch_size = batch_size
+
+    def _state_shapes(self) -> list:
+        """Each state's shape without the batch axis (ConvLSTM's cell knows them once built)."""
+        shapes = getattr(self.cell, "_state_shapes", None)
+        if shapes is not None:
+            return shapes()
+        return [tuple(n) if isinstance(n, list | tuple) else (n,) for n in self._state_sizes()]
+
+    def get_initial_state(self, batch_size):
+        return [tf.zeros((batch_size, *shape), self.compute_dtype)
+                for shape in self._state_shapes()]
+
+    def _zero_states(self, sequences) -> list:
+        # A (batch, 1) column of zeros keeps the batch size dynamic under tracing.
+        step = sequences[:, 0]
+        if len(step.shape) > 2:
+            step = tf.reshape(step, [-1, int(np.prod(step.shape[1:]))])
+        column = tf.zeros_like(step[:, :1])
+        out = []
+        for shape in self._state_shapes():
+            size = 1
+            for d in shape:
+                size *= d
+            z = column * tf.zeros((1, size), sequences.dtype)
+            out.append(z if len(shape) == 1 else tf.reshape(z, [-1, *shape]))
+        return out
+
+    def reset_state(self) -> None:
+        """Set the states of a stateful layer back to zeros."""
+        if self.states is not None:
+            for v in self.states:
+                v.assign(tf.zeros_like(v.value()))
+
+    def reset_states(self) -> None:
+        """Keras's compatibility alias of ``reset_state``."""
+        self.reset_state()
 
     def compute_mask(self, inputs, mask=None):
         out = mask if self.return_sequences else None
@@ -234,10 +324,18 @@ class RNN(Layer):
             raise ValueError(f"Layer '{self.name}' needs a fixed number of time steps (axis 1 of "
                              f"the input); got shape {sequences.shape}. Give `keras.Input` a "
                              f"static sequence length.")
-        first = sequences[:, 0, :1]
-        if initial_state is None:
-            states = [tf.zeros_like(first) * tf.zeros((1, n), sequences.dtype)
-                      for n in self._state_sizes()]
+        if self.stateful:
+            batch = sequences.shape[0]
+            if self._expected_batch_size is not None and batch is not None and \
+                    batch != self._expected_batch_size:
+                raise ValueError(f"If an RNN is stateful, the batch size of the input sequences "
+                                 f"must be the same as the batch size of the initial state. \n"
+                                 f"- Expected batch size: {self._expected_batch_size}\n"
+                                 f"- Received batch size: {batch}")
+        if initial_state is None and self.stateful:
+            states = [v.value() for v in self.states]
+        elif initial_state is None:
+            states = self._zero_states(sequences)
         else:
             states = list(initial_state) if isinstance(initial_state, list | tuple) \
                 else [initial_state]
@@ -247,13 +345,13 @@ class RNN(Layer):
         cell = self.cell
         in_mask = rec_mask = None
         if training and cell.dropout > 0:
-            in_mask = _dropout_mask(sequences[:, 0, :], cell.dropout)
+            in_mask = _dropout_mask(sequences[:, 0], cell.dropout)
         if training and cell.recurrent_dropout > 0:
             rec_mask = _dropout_mask(states[0], cell.recurrent_dropout)
         order = range(steps - 1, -1, -1) if self.go_backwards else range(steps)
         outputs, last = [], None
         for t in order:
-            x = sequences[:, t, :]
+            x = sequences[:, t]
             if in_mask is not None:
                 x = x * in_mask
             step_states = states
@@ -264,6 +362,8 @@ class RNN(Layer):
             if mask is not None:
                 # A masked step keeps the states and repeats the last output (Keras's rule).
                 keep = mask[:, t:t + 1]
+                if len(out.shape) > 2:  # ConvLSTM: one flag per sample over its feature map
+                    keep = tf.reshape(keep, [-1] + [1] * (len(out.shape) - 1))
                 if last is None:
                     last = tf.zeros_like(out)
                 last = tf.where(keep, out, last)
@@ -274,6 +374,10 @@ class RNN(Layer):
                 last = out
             states = new_states
             outputs.append(out)
+        if self.stateful:
+            # Inside a traced step (fit/predict) the assign becomes part of that graph.
+            for variable, state in zip(self.states, states):
+                variable.assign(state)
         result = tf.stack(outputs, axis=1) if self.return_sequences else last
         if self.return_state:
             return [result, *states]
@@ -384,6 +488,7 @@ class Bidirectional(Layer):
         for sub in (self.forward_layer, self.backward_layer):
             sub.zero_output_for_mask = sub.return_sequences  # as Keras forces it
         self.merge_mode = merge_mode
+        self.stateful = layer.stateful
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
         self.supports_masking = True
@@ -397,6 +502,21 @@ class Bidirectional(Layer):
         if self._initial_weights is not None:
             self.set_weights(self._initial_weights)
             self._initial_weights = None
+
+    def reset_state(self) -> None:
+        if not self.stateful:
+            raise AttributeError("Layer must be stateful.")
+        self.forward_layer.reset_state()
+        self.backward_layer.reset_state()
+
+    def reset_states(self) -> None:
+        self.reset_state()
+
+    @property
+    def states(self):
+        if self.forward_layer.states and self.backward_layer.states:
+            return tuple(self.forward_layer.states + self.backward_layer.states)
+        return None
 
     def compute_mask(self, inputs, mask=None):
         out = mask if self.return_sequences else None

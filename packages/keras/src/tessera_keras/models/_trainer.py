@@ -250,7 +250,10 @@ class Trainer:
     def _prepare(self, x, y) -> None:
         """Build the model, the optimizer slots and the metrics eagerly, before any trace."""
         if not self._metrics_built:
-            y_pred = self(x, training=False)
+            from tessera_keras.layers._recurrent import keep_rnn_states
+
+            with keep_rnn_states(self):
+                y_pred = self(x, training=False)
             self._build_metrics(y, y_pred)
         if self.optimizer is not None and not self.optimizer.built:
             self.optimizer.build(self.trainable_weights)
