@@ -232,6 +232,12 @@ _ALIASES = {"zeros": Zeros, "ones": Ones, "constant": Constant, "identity": Iden
             "he_uniform": HeUniform, "he_normal": HeNormal, "lecun_uniform": LecunUniform,
             "lecun_normal": LecunNormal, "orthogonal": Orthogonal}
 zeros, ones = Zeros, Ones
+# Keras 3 also exports the snake-case names and these long forms as the classes themselves.
+constant, identity, orthogonal = Constant, Identity, Orthogonal
+random_uniform, random_normal, truncated_normal = RandomUniform, RandomNormal, TruncatedNormal
+variance_scaling, glorot_uniform, glorot_normal = VarianceScaling, GlorotUniform, GlorotNormal
+he_uniform, he_normal, lecun_uniform, lecun_normal = HeUniform, HeNormal, LecunUniform, LecunNormal
+IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
 
 _TABLE = {**_ALL, **_ALIASES}
 

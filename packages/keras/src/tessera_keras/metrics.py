@@ -191,7 +191,8 @@ CategoricalCrossentropy = _wrapper("CategoricalCrossentropy", _losses.categorica
                                    "categorical_crossentropy", from_logits=False)
 SparseCategoricalCrossentropy = _wrapper("SparseCategoricalCrossentropy",
                                          _losses.sparse_categorical_crossentropy,
-                                         "sparse_categorical_crossentropy", from_logits=False)
+                                         "sparse_categorical_crossentropy", from_logits=False,
+                                         ignore_class=None, axis=-1)
 
 
 class RootMeanSquaredError(Mean):
@@ -210,55 +211,99 @@ class RootMeanSquaredError(Mean):
 
 
 class _Confusion(Metric):
-    def __init__(self, thresholds=None, name=None, dtype=None) -> None:
+    """Precision / Recall: counts at each threshold (one result per threshold)."""
+
+    def __init__(self, thresholds=None, top_k=None, class_id=None, name=None,
+                 dtype=None) -> None:
         super().__init__(name=name, dtype=dtype)
-        self.thresholds = 0.5 if thresholds is None else thresholds
-        self.top_k, self.class_id = None, None
-        self.tp = self.add_variable(name="true_positives")
-        self.fp = self.add_variable(name="false_positives")
-        self.fn = self.add_variable(name="false_negatives")
+        self.init_thresholds, self.top_k, self.class_id = thresholds, top_k, class_id
+        # With top_k and no thresholds, every top-k prediction counts as positive (Keras).
+        self.thresholds = [-1e10] if thresholds is None and top_k is not None else \
+            _parse_thresholds(thresholds)
+        shape = (len(self.thresholds),)
+        self.tp = self.add_variable(shape, name="true_positives")
+        self.fp = self.add_variable(shape, name="false_positives")
+        self.fn = self.add_variable(shape, name="false_negatives")
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        tp, fp, _, fn = _confusion_counts(y_true, y_pred, [self.thresholds], sample_weight,
+        tp, fp, _, fn = _confusion_counts(y_true, y_pred, self.thresholds, sample_weight,
                                           class_id=self.class_id, top_k=self.top_k)
-        self.tp.assign_add(tp[0])
-        self.fp.assign_add(fp[0])
-        self.fn.assign_add(fn[0])
+        self.tp.assign_add(tp)
+        self.fp.assign_add(fp)
+        self.fn.assign_add(fn)
+
+    def _rate(self, other):
+        value = tf.math.divide_no_nan(self.tp, self.tp + other)
+        return value[0] if len(self.thresholds) == 1 else value
+
+    def get_config(self):
+        return {**super().get_config(), "thresholds": self.init_thresholds,
+                "top_k": self.top_k, "class_id": self.class_id}
 
 
 class Precision(_Confusion):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="precision",
                  dtype=None) -> None:
-        super().__init__(thresholds, name=name, dtype=dtype)
-        self.top_k, self.class_id = top_k, class_id
+        super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
 
     def result(self):
-        return tf.math.divide_no_nan(self.tp, self.tp + self.fp)
+        return self._rate(self.fp)
 
 
 class Recall(_Confusion):
     def __init__(self, thresholds=None, top_k=None, class_id=None, name="recall",
                  dtype=None) -> None:
-        super().__init__(thresholds, name=name, dtype=dtype)
-        self.top_k, self.class_id = top_k, class_id
+        super().__init__(thresholds, top_k, class_id, name=name, dtype=dtype)
 
     def result(self):
-        return tf.math.divide_no_nan(self.tp, self.tp + self.fn)
+        return self._rate(self.fn)
 
 
 class AUC(Metric):
-    """ROC/PR area by Keras's interpolated Riemann sum over ``num_thresholds``."""
+    """ROC/PR area by Keras's interpolated Riemann sum over ``num_thresholds``; with
+    ``multi_label`` one curve per label, averaged (weighted by ``label_weights``)."""
 
     def __init__(self, num_thresholds=200, curve="ROC", summation_method="interpolation",
                  name="auc", dtype=None, thresholds=None, multi_label=False, num_labels=None,
                  label_weights=None, from_logits=False) -> None:
         super().__init__(name=name, dtype=dtype)
-        self.num_thresholds, self.curve = num_thresholds, curve.upper()
-        self.summation_method, self.from_logits = summation_method, from_logits
+        if str(curve).upper() not in ("ROC", "PR"):
+            raise ValueError(f'Invalid `curve` argument value "{curve}". Expected one of: '
+                             f"['ROC', 'PR']")
+        if summation_method not in ("interpolation", "minoring", "majoring"):
+            raise ValueError(f'Invalid `summation_method` argument value "{summation_method}". '
+                             f"Expected one of: ['interpolation', 'minoring', 'majoring']")
+        self.curve, self.summation_method = str(curve).upper(), summation_method
+        self.from_logits, self.multi_label = from_logits, multi_label
+        self._init_from_thresholds = thresholds is not None
         eps = 1e-7
-        inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
+        if thresholds is not None:
+            inner = sorted(float(t) for t in thresholds)
+            self.num_thresholds = len(inner) + 2
+        else:
+            if num_thresholds <= 1:
+                raise ValueError(f"Argument `num_thresholds` must be an integer > 1. "
+                                 f"Received: num_thresholds={num_thresholds}")
+            self.num_thresholds = num_thresholds
+            inner = [(i + 1) * 1.0 / (num_thresholds - 1) for i in range(num_thresholds - 2)]
         self._thresholds = np.array([0.0 - eps, *inner, 1.0 + eps], dtype=np.float32)
-        shape = (num_thresholds,)
+        self.label_weights = None if label_weights is None else \
+            [float(w) for w in np.asarray(label_weights).reshape(-1)]
+        if self.label_weights is not None and min(self.label_weights) < 0:
+            raise ValueError(f"All values of `label_weights` must be non-negative. Received: "
+                             f"{label_weights}")
+        self.num_labels = num_labels
+        if not multi_label or num_labels is not None:
+            self._build_counts(num_labels if multi_label else None)
+
+    @property
+    def thresholds(self) -> list:
+        return [float(t) for t in self._thresholds]
+
+    def _build_counts(self, num_labels) -> None:
+        shape = (self.num_thresholds,) if num_labels is None else \
+            (self.num_thresholds, num_labels)
+        self.num_labels = num_labels
         self.true_positives = self.add_variable(shape, name="true_positives")
         self.false_positives = self.add_variable(shape, name="false_positives")
         self.true_negatives = self.add_variable(shape, name="true_negatives")
@@ -268,15 +313,37 @@ class AUC(Metric):
         y_pred = tf.convert_to_tensor(y_pred)
         if self.from_logits:
             y_pred = tf.nn.sigmoid(y_pred)
-        pred = tf.reshape(tf.cast(y_pred, "float32"), [-1, 1])
-        true = tf.reshape(tf.cast(y_true, "float32"), [-1, 1])
-        w = tf.ones_like(true) if sample_weight is None else \
-            tf.reshape(tf.cast(sample_weight, "float32"), [-1, 1]) * tf.ones_like(true)
-        above = tf.cast(pred > tf.constant(self._thresholds[None, :]), "float32")
-        self.true_positives.assign_add(tf.reduce_sum(above * true * w, axis=0))
-        self.false_positives.assign_add(tf.reduce_sum(above * (1.0 - true) * w, axis=0))
-        self.true_negatives.assign_add(tf.reduce_sum((1.0 - above) * (1.0 - true) * w, axis=0))
-        self.false_negatives.assign_add(tf.reduce_sum((1.0 - above) * true * w, axis=0))
+        if self.multi_label and not hasattr(self, "true_positives"):
+            self._build_counts(int(y_pred.shape[-1]))
+        pred = tf.cast(y_pred, "float32")
+        true = tf.cast(tf.convert_to_tensor(y_true), "float32")
+        true, pred = _same_rank(true, pred)
+        w = tf.ones_like(pred)
+        if sample_weight is not None:
+            sw = tf.cast(tf.convert_to_tensor(sample_weight), "float32")
+            while sw.shape.rank is not None and sw.shape.rank < pred.shape.rank:
+                sw = tf.expand_dims(sw, -1)
+            w = w * sw
+        if self.label_weights is not None and not self.multi_label:
+            w = w * tf.constant(np.asarray(self.label_weights, np.float32))
+        if self.multi_label:
+            # One curve per label: (thresholds, examples, labels) summed over examples.
+            labels = self.num_labels
+            pred = tf.reshape(pred, [-1, labels])[None]
+            true = tf.reshape(true, [-1, labels])[None]
+            w = tf.reshape(w, [-1, labels])[None]
+            thr = tf.constant(self._thresholds[:, None, None])
+            axis = 1
+        else:
+            pred, true, w = (tf.reshape(t, [1, -1]) for t in (pred, true, w))
+            thr = tf.constant(self._thresholds[:, None])
+            axis = 1
+        above = tf.cast(pred > thr, "float32")
+        self.true_positives.assign_add(tf.reduce_sum(above * true * w, axis=axis))
+        self.false_positives.assign_add(tf.reduce_sum(above * (1.0 - true) * w, axis=axis))
+        self.true_negatives.assign_add(
+            tf.reduce_sum((1.0 - above) * (1.0 - true) * w, axis=axis))
+        self.false_negatives.assign_add(tf.reduce_sum((1.0 - above) * true * w, axis=axis))
 
     def _area(self, tp, fp, tn, fn):
         n = self.num_thresholds
@@ -314,10 +381,28 @@ class AUC(Metric):
         return tf.constant(np.float32(self._result_value()))
 
     def _result_value(self):
+        if not hasattr(self, "true_positives"):
+            return 0.0
         vals = [np.asarray(v.numpy(), dtype=np.float64) for v in (
             self.true_positives, self.false_positives, self.true_negatives,
             self.false_negatives)]
-        return self._area(*vals)
+        if not self.multi_label:
+            return self._area(*vals)
+        areas = np.array([self._area(*(v[:, i] for v in vals))
+                          for i in range(vals[0].shape[1])])
+        if self.label_weights is None:
+            return float(np.mean(areas))
+        weights = np.asarray(self.label_weights, np.float64)
+        return float(np.sum(areas * weights) / np.sum(weights))
+
+    def get_config(self):
+        config = {**super().get_config(), "num_thresholds": self.num_thresholds,
+                  "curve": self.curve, "summation_method": self.summation_method,
+                  "multi_label": self.multi_label, "num_labels": self.num_labels,
+                  "label_weights": self.label_weights, "from_logits": self.from_logits}
+        if self._init_from_thresholds:
+            config["thresholds"] = self.thresholds[1:-1]
+        return config
 
 
 # -- regression, hinge and probabilistic wrappers (Keras 3's names) ---------------------------
@@ -333,6 +418,9 @@ MeanSquaredLogarithmicError = _wrapper("MeanSquaredLogarithmicError",
                                        "mean_squared_logarithmic_error")
 CosineSimilarity = _wrapper("CosineSimilarity", cosine_similarity, "cosine_similarity",
                             axis=-1)
+# Keras leaves `axis` out of CosineSimilarity's config (a reloaded metric uses axis=-1).
+CosineSimilarity.get_config = lambda self: {
+    k: v for k, v in MeanMetricWrapper.get_config(self).items() if k != "axis"}
 LogCoshError = _wrapper("LogCoshError", _losses.log_cosh, "logcosh")
 Hinge = _wrapper("Hinge", _losses.hinge, "hinge")
 SquaredHinge = _wrapper("SquaredHinge", _losses.squared_hinge, "squared_hinge")
@@ -346,6 +434,12 @@ poisson, log_cosh, huber = _losses.poisson, _losses.log_cosh, _losses.huber
 mean_squared_logarithmic_error = _losses.mean_squared_logarithmic_error
 binary_focal_crossentropy = _losses.binary_focal_crossentropy
 categorical_focal_crossentropy = _losses.categorical_focal_crossentropy
+binary_crossentropy = _losses.binary_crossentropy
+categorical_crossentropy = _losses.categorical_crossentropy
+sparse_categorical_crossentropy = _losses.sparse_categorical_crossentropy
+mean_squared_error = _losses.mean_squared_error
+mean_absolute_error = _losses.mean_absolute_error
+mean_absolute_percentage_error = _losses.mean_absolute_percentage_error
 
 
 # -- confusion-matrix counts ------------------------------------------------------------------
@@ -865,9 +959,27 @@ _CLASSES = {c.__name__: c for c in (
 _ALIASES = {"auc": AUC, "precision": Precision, "recall": Recall}
 
 
+def serialize(metric):
+    """Keras 3's config dictionary for a metric object."""
+    return {"module": "keras.metrics", "class_name": type(metric).__name__,
+            "config": metric.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A metric from ``serialize``'s dictionary or a metric name."""
+    if isinstance(config, str):
+        return get(config)
+    from tessera_keras._serialization import lookup
+
+    cls = lookup(config, _CLASSES, "metric", custom_objects)
+    return cls.from_config(config.get("config", {}))
+
+
 def get(identifier):
     if isinstance(identifier, Metric):
         return identifier
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
     if isinstance(identifier, str):
         if identifier in _ALIASES:
             return _ALIASES[identifier]()

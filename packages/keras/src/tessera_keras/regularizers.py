@@ -75,6 +75,7 @@ class OrthogonalRegularizer(Regularizer):
 
 
 l1, l2, l1_l2 = L1, L2, L1L2
+orthogonal_regularizer = OrthogonalRegularizer
 _ALL = {c.__name__: c for c in (Regularizer, L1L2, L1, L2, OrthogonalRegularizer)}
 _ALIASES = {"l1": L1, "l2": L2, "l1_l2": L1L2, "orthogonal_regularizer": OrthogonalRegularizer}
 

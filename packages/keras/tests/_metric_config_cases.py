@@ -1,0 +1,32 @@
+"""Metric constructors for test_metric_configs.py, shared with
+fixtures/make_metric_configs.py (which records Keras 3's get_config() for each)."""
+
+CASES = {
+    "Mean": {"name": "m"}, "Sum": {}, "Accuracy": {},
+    "BinaryAccuracy": {"threshold": 0.7}, "CategoricalAccuracy": {},
+    "SparseCategoricalAccuracy": {}, "TopKCategoricalAccuracy": {"k": 3},
+    "SparseTopKCategoricalAccuracy": {"k": 2}, "MeanSquaredError": {}, "MeanAbsoluteError": {},
+    "MeanAbsolutePercentageError": {}, "BinaryCrossentropy": {"from_logits": True,
+                                                              "label_smoothing": 0.1},
+    "CategoricalCrossentropy": {"label_smoothing": 0.2, "axis": -1},
+    "SparseCategoricalCrossentropy": {"from_logits": True}, "RootMeanSquaredError": {},
+    "Precision": {"thresholds": [0.3, 0.6], "top_k": None, "class_id": 1},
+    "Recall": {"thresholds": 0.4}, "AUC": {"num_thresholds": 50, "curve": "PR",
+                                           "multi_label": True, "num_labels": 3},
+    "MeanSquaredLogarithmicError": {}, "CosineSimilarity": {"axis": 1}, "LogCoshError": {},
+    "Hinge": {}, "SquaredHinge": {}, "CategoricalHinge": {}, "KLDivergence": {}, "Poisson": {},
+    "TruePositives": {"thresholds": [0.2, 0.8]}, "FalsePositives": {}, "TrueNegatives": {},
+    "FalseNegatives": {"thresholds": 0.3},
+    "SensitivityAtSpecificity": {"specificity": 0.8, "num_thresholds": 20, "class_id": 2},
+    "SpecificityAtSensitivity": {"sensitivity": 0.6},
+    "PrecisionAtRecall": {"recall": 0.5, "num_thresholds": 10},
+    "RecallAtPrecision": {"precision": 0.9},
+    "IoU": {"num_classes": 3, "target_class_ids": [0, 2]},
+    "BinaryIoU": {"target_class_ids": [1], "threshold": 0.4},
+    "MeanIoU": {"num_classes": 4, "ignore_class": 0},
+    "OneHotIoU": {"num_classes": 3, "target_class_ids": [1]},
+    "OneHotMeanIoU": {"num_classes": 3},
+    "FBetaScore": {"average": "macro", "beta": 2.0, "threshold": 0.4},
+    "F1Score": {"average": "micro"}, "R2Score": {"class_aggregation": "variance_weighted_average",
+                                                 "num_regressors": 1},
+}
