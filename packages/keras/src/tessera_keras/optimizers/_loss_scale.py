@@ -73,8 +73,14 @@ class LossScaleOptimizer(Optimizer):
 
     @property
     def variables(self) -> list:
-        return [self._own_iterations, self._learning_rate, *self._slot_list,
-                *self.inner_optimizer.variables]
+        """Keras's order: iterations, learning rate, step_counter, dynamic_scale, then the
+        inner optimizer's. The first two stand for Keras's unused counters of the wrapper; they
+        are the inner optimizer's here, so a file saved with loss scaling and loaded without it
+        (a mixed model loaded under a float32 global policy) still gives back the iteration
+        count and the learning rate."""
+        inner = self.inner_optimizer
+        lr = inner._learning_rate if inner._learning_rate is not None else self._learning_rate
+        return [inner.iterations, lr, *self._slot_list, *inner.variables]
 
     # -- scaling ----------------------------------------------------------------------------
     def scale_loss(self, loss):
