@@ -6,21 +6,25 @@ from tessera_keras import (
     callbacks,
     constraints,
     datasets,
+    dtype_policies,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     regularizers,
     utils,
 )
 from tessera_keras._keras_tensor import KerasTensor
+from tessera_keras.dtype_policies import DTypePolicy, FloatDTypePolicy
 from tessera_keras.layers import Input, InputSpec, Layer
 from tessera_keras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
-__all__ = ["Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "activations",
-           "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
+__all__ = ["DTypePolicy", "FloatDTypePolicy", "Input", "InputSpec", "KerasTensor", "Layer", "Model",
+           "Sequential", "activations", "backend", "callbacks", "constraints", "datasets",
+           "dtype_policies", "initializers", "layers", "losses", "metrics", "mixed_precision",
            "models", "optimizers", "regularizers", "utils"]

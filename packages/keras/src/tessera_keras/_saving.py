@@ -277,7 +277,8 @@ def get_compile_config(model):
             return {k: ser_loss(v) for k, v in loss.items()}
         return None if loss is None else losses.serialize(loss)
 
-    return {"optimizer": optimizers.serialize(model.optimizer), "loss": ser_loss(model.loss),
+    optimizer = getattr(model.optimizer, "_compiled_from", model.optimizer)  # before wrapping
+    return {"optimizer": optimizers.serialize(optimizer), "loss": ser_loss(model.loss),
             "loss_weights": model._loss_weights,
             "metrics": ser_metric(model._compiled_metrics_spec),
             "weighted_metrics": ser_metric(model._weighted_metrics_spec),

@@ -16,15 +16,31 @@ import tessera as tf
 from tessera._framework import nest
 from tessera._framework.context import context
 from tessera_keras import _keras_tensor as kt
-from tessera_keras import _masking, _naming, constraints, initializers, regularizers
+from tessera_keras import (
+    _masking,
+    _naming,
+    constraints,
+    dtype_policies,
+    initializers,
+    regularizers,
+)
 from tessera_keras._context import STATE
 from tessera_keras._masking import get_keras_mask, set_keras_mask
-from tessera_keras._variables import KerasVariable
+from tessera_keras._variables import KerasVariable, autocast_scope, get_autocast_dtype
 
 
-def _dtype_policy_config(name: str) -> dict:
-    return {"module": "keras", "class_name": "DTypePolicy", "config": {"name": name},
-            "registered_name": None}
+def _call_autocast_dtype(layer):
+    """Keras's choice of AutocastScope around ``layer.call``: ``False`` keeps the current one,
+    otherwise the dtype (or None) float variables are read in."""
+    current = get_autocast_dtype()
+    compute = layer.compute_dtype
+    if current is not None:
+        if not layer.autocast or not dtype_policies.is_float_dtype(compute):
+            return None
+        return compute if current != compute else False
+    if compute != layer.variable_dtype and dtype_policies.is_float_dtype(compute):
+        return compute
+    return False
 
 
 def _shape_tuple(shape):
@@ -127,8 +143,8 @@ class Layer(tf.Module):
         object.__setattr__(self, "_tracking_ready", False)
         super().__init__(name=name if name.isidentifier() and not name.startswith("_") else "layer")
         self._name = name
-        self._dtype = tf.as_dtype(dtype if not isinstance(dtype, dict) else
-                                  dtype["config"]["name"]).name if dtype else "float32"
+        self._dtype_policy = dtype_policies.get(dtype)
+        self._dtype = self._dtype_policy.variable_dtype
         self._trainable = bool(trainable)
         self.built = False
         self.autocast = autocast
@@ -175,19 +191,31 @@ class Layer(tf.Module):
 
     @property
     def dtype(self) -> str:
-        return self._dtype
+        """Alias of ``variable_dtype``, as in Keras."""
+        return self.variable_dtype
 
     @property
     def compute_dtype(self) -> str:
-        return self._dtype
+        policy = self.__dict__.get("_dtype_policy")
+        return policy.compute_dtype if policy is not None else self._dtype
 
     @property
     def variable_dtype(self) -> str:
-        return self._dtype
+        policy = self.__dict__.get("_dtype_policy")
+        return policy.variable_dtype if policy is not None else self._dtype
 
     @property
     def dtype_policy(self):
-        return f'<DTypePolicy "{self._dtype}">'
+        policy = self.__dict__.get("_dtype_policy")
+        # Layers that set ``_dtype`` themselves (InputLayer) get the matching policy.
+        if policy is None or policy.variable_dtype != self._dtype:
+            policy = dtype_policies.DTypePolicy(self._dtype)
+        return policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value) -> None:
+        self._dtype_policy = dtype_policies.get(value)
+        self._dtype = self._dtype_policy.variable_dtype
 
     @property
     def trainable(self) -> bool:
@@ -207,7 +235,7 @@ class Layer(tf.Module):
                    autocast=True, regularizer=None, constraint=None, aggregation="none",
                    overwrite_with_gradient=False, name=None):
         shape = () if shape is None else tuple(int(d) for d in shape)
-        dtype = tf.as_dtype(dtype or self._dtype)
+        dtype = tf.as_dtype(dtype or self.variable_dtype)
         if initializer is None:
             initializer = "glorot_uniform" if dtype.is_floating else "zeros"
         init = initializers.get(initializer)
@@ -224,7 +252,8 @@ class Layer(tf.Module):
             # Variable names must not pick up the caller's tf.name_scope prefix twice.
             variable = KerasVariable(value, name=name, path=path, trainable=trainable,
                                      dtype=dtype, regularizer=regularizers.get(regularizer),
-                                     constraint=constraints.get(constraint))
+                                     constraint=constraints.get(constraint),
+                                     autocast=autocast)
         finally:
             if saved is not None:
                 context.graph = saved
@@ -381,8 +410,9 @@ class Layer(tf.Module):
         if not isinstance(x, tf.Tensor):
             if isinstance(x, np.ndarray | list | tuple | float | int | np.generic):
                 arr = np.asarray(x)
-                if arr.dtype.kind == "f" and self.autocast:
-                    arr = arr.astype(self.compute_dtype)
+                if arr.dtype.kind == "f" and self.autocast and \
+                        arr.dtype.name != self.compute_dtype:
+                    return tf.cast(tf.constant(arr), self.compute_dtype)
                 return tf.constant(arr)
             return x
         if self.autocast and x.dtype.is_floating and x.dtype.name != self.compute_dtype:
@@ -426,8 +456,13 @@ class Layer(tf.Module):
         STATE.training = training
         STATE.depth += 1
         _naming.PATH.names.append(self.name)
+        cast_to = _call_autocast_dtype(self)
         try:
-            outputs = self.call(*args, **kwargs)
+            if cast_to is False:
+                outputs = self.call(*args, **kwargs)
+            else:
+                with autocast_scope(cast_to):
+                    outputs = self.call(*args, **kwargs)
         finally:
             _naming.PATH.names.pop()
             STATE.depth -= 1
@@ -546,7 +581,7 @@ class Layer(tf.Module):
     # -- config --------------------------------------------------------------------------
     def get_config(self) -> dict:
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": _dtype_policy_config(self._dtype)}
+                  "dtype": dtype_policies.serialize(self.dtype_policy)}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config

@@ -83,7 +83,7 @@ class MultiHeadAttention(Layer):
                             kernel_regularizer=self.kernel_regularizer,
                             bias_regularizer=self.bias_regularizer,
                             kernel_constraint=self.kernel_constraint,
-                            bias_constraint=self.bias_constraint, dtype=self._dtype, name=name)
+                            bias_constraint=self.bias_constraint, dtype=self.dtype_policy, name=name)
         self._layers.append(layer)  # weights order: query, key, (gate), value, output
         layer._maybe_build(tuple(input_shape))
         return layer

@@ -11,11 +11,33 @@ def _normalize(inputs, mean, variance, gamma, beta, epsilon, bshape):
     """``(x - mean) * gamma / sqrt(variance + epsilon) + beta`` as one multiply-add."""
     inv = tf.math.rsqrt(variance + epsilon)
     if gamma is not None:
-        inv = inv * tf.reshape(gamma, bshape)
+        inv = inv * tf.reshape(_like(gamma, inv), bshape)
     res = -mean * inv
     if beta is not None:
-        res = res + tf.reshape(beta, bshape)
+        res = res + tf.reshape(_like(beta, inv), bshape)
     return inputs * inv + res
+
+
+def _like(variable, x):
+    return variable if variable.dtype == x.dtype else tf.cast(variable, x.dtype)
+
+
+def _stats_dtype(layer, x):
+    """LayerNormalization/GroupNormalization take inputs uncast: their statistics are float32,
+    or float64 when the input or the layer is."""
+    wide = "float64" in (x.dtype.name, layer.variable_dtype)
+    dtype = "float64" if wide else "float32"
+    return x if x.dtype.name == dtype else tf.cast(x, dtype)
+
+
+def _to_compute_dtype(layer, x):
+    dtype = layer.compute_dtype
+    return x if x.dtype.name == dtype else tf.cast(x, dtype)
+
+
+def _upcast(x):
+    """float16/bfloat16 statistics overflow or lose precision: Keras computes them in float32."""
+    return tf.cast(x, "float32") if x.dtype.name in ("float16", "bfloat16") else x
 
 
 class BatchNormalization(Layer):
@@ -50,16 +72,18 @@ class BatchNormalization(Layer):
         shape = (dim,)
         self.gamma = self.add_weight(shape=shape, name="gamma", initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
+                                     constraint=self.gamma_constraint,
+                                     autocast=False) if self.scale else None
         self.beta = self.add_weight(shape=shape, name="beta", initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+                                    constraint=self.beta_constraint,
+                                    autocast=False) if self.center else None
         self.moving_mean = self.add_weight(shape=shape, name="moving_mean",
                                            initializer=self.moving_mean_initializer,
-                                           trainable=False)
+                                           trainable=False, autocast=False)
         self.moving_variance = self.add_weight(shape=shape, name="moving_variance",
                                                initializer=self.moving_variance_initializer,
-                                               trainable=False)
+                                               trainable=False, autocast=False)
         self.input_spec = InputSpec(ndim=rank, axes={self.axis: dim})
         self._reduction_axes = [i for i in range(rank) if i != axis]
         self._bshape = [1] * rank
@@ -70,6 +94,8 @@ class BatchNormalization(Layer):
         def bc(v):
             return tf.reshape(v, self._bshape)
 
+        input_dtype = inputs.dtype
+        inputs = _upcast(inputs)
         if training and self.trainable:
             mean = tf.reduce_mean(inputs, axis=self._reduction_axes, keepdims=True)
             variance = tf.reduce_mean(tf.square(inputs), axis=self._reduction_axes,
@@ -82,8 +108,9 @@ class BatchNormalization(Layer):
             self.moving_variance.assign(self.moving_variance * m + flat_var * (1.0 - m))
         else:
             mean, variance = bc(self.moving_mean), bc(self.moving_variance)
-        return _normalize(inputs, mean, variance, self.gamma, self.beta, self.epsilon,
-                          self._bshape)
+        out = _normalize(inputs, mean, variance, self.gamma, self.beta, self.epsilon,
+                         self._bshape)
+        return out if out.dtype == input_dtype else tf.cast(out, input_dtype)
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -120,6 +147,7 @@ class LayerNormalization(Layer):
         self.beta_constraint = constraints.get(beta_constraint)
         self.gamma_constraint = constraints.get(gamma_constraint)
         self.supports_masking = True
+        self.autocast = False  # as Keras: statistics in float32, output in compute_dtype
 
     def build(self, input_shape) -> None:
         rank = len(input_shape)
@@ -130,21 +158,26 @@ class LayerNormalization(Layer):
         self.gamma = self.add_weight(name="gamma", shape=shape,
                                      initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
+                                     constraint=self.gamma_constraint,
+                                     autocast=False) if self.scale else None
         self.beta = self.add_weight(name="beta", shape=shape, initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+                                    constraint=self.beta_constraint,
+                                    autocast=False) if self.center else None
         self._bshape = [input_shape[i] if i in self._axes else 1 for i in range(rank)]
         self.built = True
 
     def call(self, inputs):
+        return _to_compute_dtype(self, self._normalized(_stats_dtype(self, inputs)))
+
+    def _normalized(self, inputs):
         def bc(v):
             return tf.reshape(v, self._bshape)
 
         if self.rms_scaling:
             variance = tf.reduce_mean(tf.square(inputs), axis=self._axes, keepdims=True)
             out = inputs * tf.math.rsqrt(variance + self.epsilon)
-            return out * bc(self.gamma) if self.gamma is not None else out
+            return out * bc(_like(self.gamma, out)) if self.gamma is not None else out
         mean = tf.reduce_mean(inputs, axis=self._axes, keepdims=True)
         variance = tf.reduce_mean(tf.square(inputs - mean), axis=self._axes, keepdims=True)
         return _normalize(inputs, mean, variance, self.gamma, self.beta, self.epsilon,
@@ -173,6 +206,7 @@ class GroupNormalization(Layer):
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.supports_masking = True
+        self.autocast = False  # as Keras: statistics in float32, output in compute_dtype
         self.groups, self.axis, self.epsilon = groups, axis, epsilon
         self.center, self.scale = center, scale
         self.beta_initializer = initializers.get(beta_initializer)
@@ -199,10 +233,12 @@ class GroupNormalization(Layer):
         self.gamma = self.add_weight(shape=(dim,), name="gamma",
                                      initializer=self.gamma_initializer,
                                      regularizer=self.gamma_regularizer,
-                                     constraint=self.gamma_constraint) if self.scale else None
+                                     constraint=self.gamma_constraint,
+                                     autocast=False) if self.scale else None
         self.beta = self.add_weight(shape=(dim,), name="beta", initializer=self.beta_initializer,
                                     regularizer=self.beta_regularizer,
-                                    constraint=self.beta_constraint) if self.center else None
+                                    constraint=self.beta_constraint,
+                                    autocast=False) if self.center else None
         self.built = True
 
     def call(self, inputs):
@@ -215,7 +251,7 @@ class GroupNormalization(Layer):
         group_shape = [-1, *shape[1:]]
         group_shape[axis] = shape[axis] // self.groups
         group_shape.insert(axis, self.groups)
-        x = tf.reshape(inputs, group_shape)
+        x = tf.reshape(_stats_dtype(self, inputs), group_shape)
         # Reduce over every axis but the batch and the group axis.
         axes = [i for i in range(1, rank + 1) if i != axis]
         bshape = [1] * (rank + 1)
@@ -223,7 +259,7 @@ class GroupNormalization(Layer):
         mean = tf.reduce_mean(x, axis=axes, keepdims=True)
         variance = tf.reduce_mean(tf.square(x - mean), axis=axes, keepdims=True)
         out = _normalize(x, mean, variance, self.gamma, self.beta, self.epsilon, bshape)
-        return tf.reshape(out, [-1, *shape[1:]])
+        return _to_compute_dtype(self, tf.reshape(out, [-1, *shape[1:]]))
 
     def compute_output_shape(self, input_shape):
         return input_shape
@@ -256,8 +292,10 @@ class UnitNormalization(Layer):
         self.built = True
 
     def call(self, inputs):
-        square_sum = tf.reduce_sum(tf.square(inputs), axis=self.axis, keepdims=True)
-        return inputs * tf.minimum(tf.math.rsqrt(square_sum), 1e12)
+        x = _upcast(inputs)  # 1e12 does not fit in float16
+        square_sum = tf.reduce_sum(tf.square(x), axis=self.axis, keepdims=True)
+        out = x * tf.minimum(tf.math.rsqrt(square_sum), 1e12)
+        return out if out.dtype == inputs.dtype else tf.cast(out, inputs.dtype)
 
     def compute_output_shape(self, input_shape):
         for axis in [self.axis] if isinstance(self.axis, int) else self.axis:

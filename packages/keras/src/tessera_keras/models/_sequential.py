@@ -4,6 +4,7 @@ is known, so ``summary()`` shows output shapes)."""
 from __future__ import annotations
 
 from tessera_keras import _keras_tensor as kt
+from tessera_keras import dtype_policies
 from tessera_keras.layers._base import Layer
 from tessera_keras.layers._input import InputLayer
 from tessera_keras.models._functional import Functional, map_graph
@@ -146,8 +147,7 @@ class Sequential(Functional):
                 entry["build_config"] = {"input_shape": layer._build_shapes}
             layer_configs.append(entry)
         config = {"name": self.name, "trainable": self.trainable,
-                  "dtype": {"module": "keras", "class_name": "DTypePolicy",
-                            "config": {"name": self._dtype}, "registered_name": None},
+                  "dtype": dtype_policies.serialize(self.dtype_policy),
                   "layers": layer_configs}
         if self._build_shapes is not None:
             config["build_input_shape"] = self._build_shapes

@@ -11,6 +11,7 @@ import numpy as np
 
 import tessera as tf
 from tessera._framework import nest
+from tessera_keras import _masking
 from tessera_keras import callbacks as callbacks_module
 from tessera_keras import losses as losses_module
 from tessera_keras import metrics as metrics_module
@@ -91,6 +92,15 @@ class Trainer:
                 weighted_metrics=None, run_eagerly=False, steps_per_execution=1,
                 jit_compile="auto", auto_scale_loss=True) -> None:
         self.optimizer = optimizers_module.get(optimizer)
+        if auto_scale_loss and self.optimizer is not None and \
+                getattr(self, "dtype_policy", None) is not None and \
+                self.dtype_policy.name == "mixed_float16" and \
+                not isinstance(self.optimizer, optimizers_module.LossScaleOptimizer):
+            # As Keras: float16 gradients underflow without loss scaling. The compile config
+            # still names the optimizer given.
+            self.optimizer = optimizers_module.LossScaleOptimizer(
+                self.optimizer, name="loss_scale_optimizer")
+            self.optimizer._compiled_from = self.optimizer.inner_optimizer
         self.loss = loss
         self._loss_weights = loss_weights
         self._compiled_metrics_spec = metrics
@@ -195,12 +205,19 @@ class Trainer:
             if fn is None:
                 per_output.append(None)
                 continue
+            pred = flat_pred[i]
+            if pred.dtype.name in ("float16", "bfloat16"):
+                # Keras computes compiled losses in float32 (a mixed-precision model's output
+                # is float16 or bfloat16 unless its last layer says otherwise).
+                pred = tf.cast(pred, "float32")
+                if _masking._MASKS:
+                    _masking.set_keras_mask(pred, _masking.get_keras_mask(flat_pred[i]))
             if isinstance(fn, losses_module.Loss):
-                value = fn(flat_y[i], flat_pred[i], sample_weight)
+                value = fn(flat_y[i], pred, sample_weight)
             else:
-                sw = losses_module.masked_sample_weight(flat_pred[i], sample_weight,
+                sw = losses_module.masked_sample_weight(pred, sample_weight,
                                                         "sum_over_batch_size")
-                value = losses_module.reduce_values(fn(flat_y[i], flat_pred[i]), sw)
+                value = losses_module.reduce_values(fn(flat_y[i], pred), sw)
             per_output.append(value)
             value = value * w if w != 1.0 else value
             total = value if total is None else total + value
@@ -221,12 +238,20 @@ class Trainer:
             m.update_state(flat_y[i], flat_pred[i], sample_weight=sw)
 
     def train_step(self, data):
+        if isinstance(self.optimizer, optimizers_module.LossScaleOptimizer):
+            # Overflow is how loss scaling finds its scale: the step is skipped, not an error.
+            with np.errstate(over="ignore", invalid="ignore"):
+                return self._train_step(data)
+        return self._train_step(data)
+
+    def _train_step(self, data):
         x, y, sw = _unpack(data)
         with tf.GradientTape() as tape:
             y_pred = self(x, training=True)
             loss, per_output = self.compute_loss(x, y, y_pred, sw)
+            scaled = self.optimizer.scale_loss(loss)
         variables = self.trainable_weights
-        grads = tape.gradient(loss, variables)
+        grads = tape.gradient(scaled, variables)
         self.optimizer.apply_gradients(zip(grads, variables))
         self._update_metrics(y, y_pred, sw, loss, per_output, _batch_size(x))
         return loss

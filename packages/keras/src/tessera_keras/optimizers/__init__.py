@@ -221,6 +221,11 @@ class Optimizer:
             f"Optimizer '{type(self).__name__}' must override `update_step(gradient, "
             "variable, learning_rate)`.")
 
+    def scale_loss(self, loss):
+        """The loss the train step differentiates: times ``loss_scale_factor`` when set
+        (``apply`` divides the gradients by it again)."""
+        return loss * self.loss_scale_factor if self.loss_scale_factor is not None else loss
+
     def minimize(self, loss, var_list, tape=None):
         if tape is None:
             raise ValueError("`tape` is required when a `Tensor` loss is passed.")
@@ -619,6 +624,10 @@ _ALL = {c.__name__.lower(): c for c in (SGD, Adam, AdamW, RMSprop, Adagrad, Adad
                                         Nadam, Ftrl, Lion, Adafactor)}
 
 
+# Imported after Optimizer, which it subclasses.
+from tessera_keras.optimizers._loss_scale import LossScaleOptimizer
+
+
 def get(identifier):
     """An optimizer from an instance, a name (``"nadam"``) or a :func:`serialize` dict."""
     if isinstance(identifier, Optimizer):
@@ -641,7 +650,8 @@ def serialize(optimizer) -> dict:
 def deserialize(config, custom_objects=None):
     if isinstance(config, dict):
         name = config["class_name"]
-        cls = (custom_objects or {}).get(name) or _ALL.get(name.lower())
+        cls = (custom_objects or {}).get(name) or _ALL.get(name.lower()) or \
+            (LossScaleOptimizer if name == "LossScaleOptimizer" else None)
         if cls is None:
             raise ValueError(f"Could not interpret optimizer identifier: {config}")
         return cls.from_config(config["config"], custom_objects)
