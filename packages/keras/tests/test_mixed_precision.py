@@ -341,6 +341,9 @@ def test_keras_file_round_trip(tmp_path):
     assert loaded.layers[0](x[:2]).dtype.name == "float16"
     assert loaded.dtype_policy.name == "float32"
     assert isinstance(loaded.optimizer, keras.optimizers.Adam)
-    assert int(loaded.optimizer.iterations.numpy()) == 1
+    # 1, or 0 when the first float16 step overflowed and was skipped (it depends on the
+    # random initial weights): either way the saved count comes back.
+    assert int(loaded.optimizer.iterations.numpy()) == \
+        int(model.optimizer.inner_optimizer.iterations.numpy())
     assert float(loaded.optimizer.learning_rate.numpy()) == pytest.approx(0.001)
     np.testing.assert_array_equal(loaded.predict(x, verbose=0), model.predict(x, verbose=0))
