@@ -12,6 +12,7 @@ from tessera_keras import (
     metrics,
     models,
     optimizers,
+    preprocessing,
     regularizers,
     utils,
 )
@@ -23,4 +24,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "activations",
            "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "regularizers", "utils"]
+           "models", "optimizers", "preprocessing", "regularizers", "utils"]

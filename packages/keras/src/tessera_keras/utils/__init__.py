@@ -17,6 +17,8 @@ from tessera_keras.utils._images import (
 )
 from tessera_keras.utils._model_visualization import model_to_dot, plot_model
 from tessera_keras.utils._progbar import Progbar
+from tessera_keras.utils._py_dataset import PyDataset, Sequence
+from tessera_keras.utils._sequence import pad_sequences
 from tessera_keras.utils._timeseries import timeseries_dataset_from_array
 
 
@@ -39,7 +41,7 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
     return x / np.expand_dims(norm, axis)
 
 
-__all__ = ["Progbar", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
+__all__ = ["Progbar", "PyDataset", "Sequence", "pad_sequences", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
            "load_img", "model_to_dot", "normalize", "plot_model", "register_keras_serializable",
            "save_img", "set_random_seed", "text_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical"]
