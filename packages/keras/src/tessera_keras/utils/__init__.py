@@ -41,7 +41,8 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
     return x / np.expand_dims(norm, axis)
 
 
-__all__ = ["Progbar", "PyDataset", "Sequence", "pad_sequences", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
-           "load_img", "model_to_dot", "normalize", "plot_model", "register_keras_serializable",
+__all__ = ["Progbar", "PyDataset", "Sequence", "array_to_img", "get_file",
+           "image_dataset_from_directory", "img_to_array", "load_img", "model_to_dot",
+           "normalize", "pad_sequences", "plot_model", "register_keras_serializable",
            "save_img", "set_random_seed", "text_dataset_from_directory",
            "timeseries_dataset_from_array", "to_categorical"]
