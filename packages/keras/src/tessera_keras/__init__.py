@@ -14,6 +14,7 @@ from tessera_keras import (
     optimizers,
     preprocessing,
     regularizers,
+    saving,
     utils,
 )
 from tessera_keras._keras_tensor import KerasTensor
@@ -24,4 +25,4 @@ __version__ = "0.1.0"
 
 __all__ = ["Input", "InputSpec", "KerasTensor", "Layer", "Model", "Sequential", "activations",
            "backend", "callbacks", "constraints", "datasets", "initializers", "layers", "losses", "metrics",
-           "models", "optimizers", "preprocessing", "regularizers", "utils"]
+           "models", "optimizers", "preprocessing", "regularizers", "saving", "utils"]
