@@ -174,3 +174,47 @@ def test_split_dataset_partitions(n, frac, seed):
     a, b = U.split_dataset(np.arange(n), left_size=frac, shuffle=True, seed=seed)
     la, lb = _ints(a), _ints(b)
     assert len(la) == left and sorted(la + lb) == list(range(n))
+
+
+def _fixture(name):
+    import pathlib
+
+    return (pathlib.Path(__file__).parent / "fixtures" / name).read_text()
+
+
+@pytest.mark.parametrize("name", ["keras_functional_to_json.json",
+                                  "keras_sequential_to_json.json"])
+def test_model_from_keras_json(name):
+    import json
+
+    text = _fixture(name)  # Keras 3.15's model.to_json()
+    model = keras.models.model_from_json(text)
+    assert model.built and not model.compiled
+    ref = json.loads(text)
+    assert model.name == ref["config"]["name"]
+    mine = json.loads(model.to_json())
+    assert (mine["module"], mine["class_name"]) == (ref["module"], ref["class_name"])
+    assert [lay["config"]["name"] for lay in mine["config"]["layers"]] == \
+        [lay["config"]["name"] for lay in ref["config"]["layers"]]
+    again = keras.models.model_from_json(model.to_json(indent=1))
+    x = np.random.default_rng(0).standard_normal((2, *model.input_shape[1:])).astype("float32")
+    again.set_weights(model.get_weights())
+    np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0),
+                               rtol=1e-6)
+
+
+def test_to_json_compiled_and_custom_objects():
+    import json
+
+    class Twice(keras.layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    model = keras.Sequential([keras.Input((2,)), Twice(name="t")])
+    model.compile("sgd", "mse")
+    cfg = json.loads(model.to_json())
+    assert cfg["compile_config"]["loss"] == "mse"
+    with pytest.raises(ValueError):
+        keras.models.model_from_json(model.to_json())
+    back = keras.models.model_from_json(model.to_json(), custom_objects={"Twice": Twice})
+    assert isinstance(back.layers[0], Twice) and not back.compiled
