@@ -79,9 +79,10 @@ def test_serialize_keras_object_values():
     assert U.serialize_keras_object(None) is None
     assert U.serialize_keras_object(np.zeros((2,))) == {
         "class_name": "__numpy__", "config": {"value": [0.0, 0.0], "dtype": "float64"}}
-    opt = U.serialize_keras_object(keras.optimizers.SGD())
+    sgd = keras.optimizers.SGD()
+    opt = U.serialize_keras_object(sgd)
     assert (opt["module"], opt["class_name"], opt["config"]["name"]) == \
-        ("keras.optimizers", "SGD", "sgd")
+        ("keras.optimizers", "SGD", sgd.name)
     with pytest.raises(TypeError, match="get_config"):
         U.serialize_keras_object(object())
 
