@@ -27,4 +27,16 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                               safe_mode=safe_mode)
 
 
-__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "save_model"]
+def model_from_json(json_string, custom_objects=None):
+    """A new (uncompiled) model from ``Model.to_json()`` output, Tessera's or Keras 3's."""
+    import json
+
+    from tessera_keras import _saving
+    from tessera_keras._serialization import CustomObjectScope
+
+    with CustomObjectScope(custom_objects or {}):
+        return _saving.deserialize_model(json.loads(json_string), custom_objects)
+
+
+__all__ = ["Functional", "Model", "Sequential", "clone_model", "load_model", "model_from_json",
+           "save_model"]

@@ -82,6 +82,15 @@ class Model(Trainer, Layer):
 
         _saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
+    def to_json(self, **kwargs) -> str:
+        """The model's Keras 3 config (as in a ``.keras`` file's config.json) as JSON;
+        ``kwargs`` go to ``json.dumps``."""
+        import json
+
+        from tessera_keras import _saving
+
+        return json.dumps(_saving.serialize_model(self), default=_saving._json_default, **kwargs)
+
     def save_weights(self, filepath, overwrite=True) -> None:
         from tessera_keras import _saving
 

@@ -16,6 +16,7 @@ from tessera_keras import callbacks as callbacks_module
 from tessera_keras import losses as losses_module
 from tessera_keras import metrics as metrics_module
 from tessera_keras import optimizers as optimizers_module
+from tessera_keras.utils import _py_dataset
 
 
 def _as_numpy(x):
@@ -296,7 +297,7 @@ class Trainer:
     # -- data ----------------------------------------------------------------------------
     def _standardize(self, x, y, sample_weight):
         if isinstance(x, tf.data.Dataset if hasattr(tf, "data") else ()) or \
-                isinstance(x, collections.abc.Iterator):
+                isinstance(x, collections.abc.Iterator | _py_dataset.PyDataset):
             return x, y, None
         if isinstance(x, tuple) and y is None and len(x) in (2, 3):
             x, y, *rest = x
@@ -312,7 +313,18 @@ class Trainer:
         return (hasattr(x, "element_spec") and hasattr(x, "__iter__")) or \
             isinstance(x, collections.abc.Iterator)
 
-    def _iter_batches(self, x, y, sw, batch_size, shuffle, rng, limit=None):
+    def _iter_batches(self, x, y, sw, batch_size, shuffle, rng, limit=None, class_weight=None):
+        if isinstance(x, _py_dataset.PyDataset):
+            for arg, value, what in (("y", y, "the targets"),
+                                     ("sample_weights", sw, "the sample weights")):
+                if value is not None:
+                    raise ValueError(f"When providing `x` as a PyDataset, `{arg}` should not be "
+                                     f"passed. Instead, {what} should be included as part of "
+                                     f"the PyDataset.")
+            for element in _py_dataset.epoch_batches(x, bool(shuffle) and rng is not None, rng,
+                                                     limit, class_weight):
+                yield _unpack(element)
+            return
         if self._is_dataset(x):
             if y is not None:
                 raise ValueError("When providing `x` as a generator or a tf.data.Dataset, `y` "
@@ -327,6 +339,8 @@ class Trainer:
         yield from _batches(x, y, sw, batch_size, shuffle, rng)
 
     def _steps(self, x, batch_size) -> int | None:
+        if isinstance(x, _py_dataset.PyDataset):
+            return x.num_batches
         if isinstance(x, collections.abc.Iterator):
             return None  # a generator's length is unknown
         if self._is_dataset(x):
@@ -353,6 +367,9 @@ class Trainer:
         batch_size = batch_size or 32
         x, y, sample_weight = self._standardize(x, y, sample_weight)
         if validation_split and validation_data is None:
+            if isinstance(x, _py_dataset.PyDataset):
+                raise ValueError("Argument `validation_split` is only supported for tensors or "
+                                 f"NumPy arrays.Found incompatible type in the input: {[type(x)]}")
             if self._is_dataset(x):
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy "
                                  "arrays, found following types in the input: dataset")
@@ -391,7 +408,8 @@ class Trainer:
             self.reset_metrics()
             cbs.on_epoch_begin(epoch)
             for step, (bx, by, bsw) in enumerate(self._iter_batches(
-                    x, y, sample_weight, batch_size, shuffle, rng, limit=steps_per_epoch)):
+                    x, y, sample_weight, batch_size, shuffle, rng, limit=steps_per_epoch,
+                    class_weight=class_weight if isinstance(x, _py_dataset.PyDataset) else None)):
                 if steps_per_epoch is not None and step >= steps_per_epoch:
                     break
                 cbs.on_train_batch_begin(step)

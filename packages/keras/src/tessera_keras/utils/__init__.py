@@ -4,8 +4,24 @@ from __future__ import annotations
 
 import numpy as np
 
+from tessera_keras._object_serialization import deserialize_keras_object, serialize_keras_object
 from tessera_keras._random import set_random_seed
-from tessera_keras._serialization import register_keras_serializable
+from tessera_keras._serialization import (
+    CustomObjectScope,
+    custom_object_scope,
+    get_custom_objects,
+    get_registered_name,
+    get_registered_object,
+    register_keras_serializable,
+)
+from tessera_keras.backend import clear_session
+from tessera_keras.utils._data_utils import (
+    get_source_inputs,
+    is_keras_tensor,
+    pack_x_y_sample_weight,
+    split_dataset,
+    unpack_x_y_sample_weight,
+)
 from tessera_keras.utils._directory import text_dataset_from_directory
 from tessera_keras.utils._file_utils import get_file
 from tessera_keras.utils._images import (
@@ -17,6 +33,8 @@ from tessera_keras.utils._images import (
 )
 from tessera_keras.utils._model_visualization import model_to_dot, plot_model
 from tessera_keras.utils._progbar import Progbar
+from tessera_keras.utils._py_dataset import PyDataset, Sequence
+from tessera_keras.utils._sequence import pad_sequences
 from tessera_keras.utils._timeseries import timeseries_dataset_from_array
 
 
@@ -39,7 +57,12 @@ def normalize(x, axis=-1, order=2) -> np.ndarray:
     return x / np.expand_dims(norm, axis)
 
 
-__all__ = ["Progbar", "array_to_img", "get_file", "image_dataset_from_directory", "img_to_array",
-           "load_img", "model_to_dot", "normalize", "plot_model", "register_keras_serializable",
-           "save_img", "set_random_seed", "text_dataset_from_directory",
-           "timeseries_dataset_from_array", "to_categorical"]
+__all__ = ["CustomObjectScope", "Progbar", "PyDataset", "Sequence", "array_to_img",
+           "clear_session", "custom_object_scope", "deserialize_keras_object",
+           "get_custom_objects", "get_file", "get_registered_name", "get_registered_object",
+           "get_source_inputs", "image_dataset_from_directory", "img_to_array",
+           "is_keras_tensor", "load_img", "model_to_dot", "normalize", "pack_x_y_sample_weight",
+           "pad_sequences", "plot_model", "register_keras_serializable", "save_img",
+           "serialize_keras_object", "set_random_seed", "split_dataset",
+           "text_dataset_from_directory", "timeseries_dataset_from_array", "to_categorical",
+           "unpack_x_y_sample_weight"]
