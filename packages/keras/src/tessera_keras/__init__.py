@@ -22,12 +22,12 @@ from tessera_keras import (
 from tessera_keras._keras_tensor import KerasTensor
 from tessera_keras.dtype_policies import DTypePolicy, FloatDTypePolicy
 from tessera_keras.initializers import Initializer
+from tessera_keras.layers import Input, InputSpec, Layer
 from tessera_keras.losses import Loss
 from tessera_keras.metrics import Metric
+from tessera_keras.models import Model, Sequential
 from tessera_keras.optimizers import Optimizer
 from tessera_keras.regularizers import Regularizer
-from tessera_keras.layers import Input, InputSpec, Layer
-from tessera_keras.models import Model, Sequential
 
 __version__ = "0.1.0"
 
