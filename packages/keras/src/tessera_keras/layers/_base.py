@@ -79,6 +79,20 @@ class InputSpec:
         return f"InputSpec({', '.join(parts)})"
 
 
+class _SpecHead:
+    """The start of an input-spec error, formatted only when an error is raised (the check
+    runs on every call)."""
+
+    __slots__ = ("index", "layer", "spec")
+
+    def __init__(self, index, spec, layer) -> None:
+        self.index, self.spec, self.layer = index, spec, layer
+
+    def __format__(self, format_spec) -> str:
+        return (f"Input {self.index} with name '{self.spec.name}' of layer "
+                f"'{self.layer.name}' is incompatible with the layer:")
+
+
 def _check_input_spec(layer, inputs) -> None:
     specs = layer.input_spec
     if specs is None:
@@ -94,8 +108,7 @@ def _check_input_spec(layer, inputs) -> None:
         shape = _shape_of(x)
         if shape is None:
             continue
-        head = f"Input {i} with name '{spec.name}' of layer '{layer.name}' is incompatible " \
-               f"with the layer:"
+        head = _SpecHead(i, spec, layer)
         ndim = len(shape)
         if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:
             raise ValueError(f"{head} expected ndim={spec.ndim}, found ndim={ndim}. "
@@ -452,7 +465,8 @@ class Layer(tf.Module):
                     kwargs["mask"] = found
         if not self._call_has_mask:
             kwargs.pop("mask", None)
-        self._losses = []
+        if self._losses:
+            self._losses = []
         STATE.training = training
         STATE.depth += 1
         _naming.PATH.names.append(self.name)
@@ -482,7 +496,8 @@ class Layer(tf.Module):
                           f"Downstream layers will not see the mask.", stacklevel=2)
         if flat and isinstance(flat[0], tf.Tensor) and not kt.in_symbolic_graph():
             shapes = [_shape_tuple(o.shape) for o in flat if isinstance(o, tf.Tensor)]
-            self._last_output_shape = shapes[0] if len(shapes) == 1 else shapes
+            # Straight into __dict__: a shape needs none of __setattr__'s layer tracking.
+            self.__dict__["_last_output_shape"] = shapes[0] if len(shapes) == 1 else shapes
         return outputs
 
     def _set_kernel_bias_options(self, kernel_initializer, bias_initializer, kernel_regularizer,
