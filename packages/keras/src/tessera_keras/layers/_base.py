@@ -425,7 +425,8 @@ class Layer(tf.Module):
                 arr = np.asarray(x)
                 if arr.dtype.kind == "f" and self.autocast and \
                         arr.dtype.name != self.compute_dtype:
-                    return tf.cast(tf.constant(arr), self.compute_dtype)
+                    # A NumPy conversion, not a Cast op: this runs on every eager call.
+                    arr = arr.astype(tf.as_dtype(self.compute_dtype).as_numpy_dtype)
                 return tf.constant(arr)
             return x
         if self.autocast and x.dtype.is_floating and x.dtype.name != self.compute_dtype:
