@@ -17,6 +17,11 @@ FIXTURES = Path(__file__).parent / "fixtures"
 WRITERS = ["keras3", "keras2"]
 
 
+def _names(values) -> list[str]:
+    """An HDF5 name-list attribute as str (Keras writes bytes or str)."""
+    return [n.decode() if isinstance(n, bytes) else n for n in values]
+
+
 def _load(path, **kwargs):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -43,8 +48,7 @@ def test_keras3_file_restores_the_compiled_optimizer_state():
     assert type(cnn.optimizer).__name__ == "Adam" and cnn.loss == "sparse_categorical_crossentropy"
     with h5py.File(path) as f:
         group = f["optimizer_weights"]
-        saved = {n.decode() if isinstance(n, bytes) else n: np.asarray(group[n])
-                 for n in group.attrs["weight_names"]}
+        saved = {n: np.asarray(group[n]) for n in _names(group.attrs["weight_names"])}
     assert int(cnn.optimizer.iterations.numpy()) == int(saved["adam/iteration"]) == 4
     np.testing.assert_array_equal(cnn.optimizer.variables[2].numpy(),
                                   saved["adam/cnn_conv_kernel_momentum"])
@@ -71,12 +75,9 @@ def test_round_trip_writes_keras3_layout(tmp_path):
         assert set(mine.attrs) == set(keras3.attrs)
         for group in ("model_weights", "model_weights/conv", "model_weights/bn",
                       "optimizer_weights"):
-            names = [n.decode() if isinstance(n, bytes) else n
-                     for n in mine[group].attrs.get("weight_names",
-                                                    mine[group].attrs.get("layer_names"))]
-            theirs = [n.decode() if isinstance(n, bytes) else n
-                      for n in keras3[group].attrs.get("weight_names",
-                                                       keras3[group].attrs.get("layer_names"))]
+            names, theirs = (_names(f[group].attrs.get("weight_names",
+                                                       f[group].attrs.get("layer_names")))
+                             for f in (mine, keras3))
             assert names == theirs, group
         config = json.loads(mine.attrs["model_config"])
         assert config["class_name"] == "Sequential"

@@ -70,16 +70,11 @@ def load_attributes(group, name: str) -> list[str]:
     return out
 
 
-def _save_subset(group, weights: list) -> None:
-    names = [_weight_name(w).encode("utf8") for w in weights]
-    save_attributes(group, "weight_names", names)
-    for name, w in zip(names, weights):
-        value = np.asarray(w.numpy())
-        dataset = group.create_dataset(name.decode("utf8"), value.shape, dtype=value.dtype)
-        if value.shape:
-            dataset[:] = value
-        else:
-            dataset[()] = value
+def _save_subset(group, names: list[str], variables: list) -> None:
+    """``variables`` as datasets named ``names``, listed in the ``weight_names`` attribute."""
+    save_attributes(group, "weight_names", [n.encode("utf8") for n in names])
+    for name, v in zip(names, variables):
+        group.create_dataset(name, data=np.asarray(v.numpy()))
 
 
 def _load_subset(group) -> list[np.ndarray]:
@@ -99,8 +94,10 @@ def save_weights_to_group(group, model) -> None:
     group.attrs["keras_version"] = _saving.KERAS_VERSION.encode("utf8")
     # Sorted so that group names grow strictly (as Keras: avoids HDF5 prefix clashes).
     for layer in sorted(model.layers, key=lambda x: x.name):
-        _save_subset(group.create_group(layer.name), _legacy_weights(layer))
-    _save_subset(group.create_group("top_level_model_weights"), [])
+        weights = _legacy_weights(layer)
+        _save_subset(group.create_group(layer.name), [_weight_name(w) for w in weights],
+                     weights)
+    _save_subset(group.create_group("top_level_model_weights"), [], [])
 
 
 def _assign(variables: list, values: list, where: str, skip_mismatch: bool) -> None:
@@ -187,18 +184,9 @@ def _optimizer_names(optimizer) -> list[str]:
 
 def _save_optimizer(f, optimizer) -> None:
     variables = list(optimizer.variables)
-    if not variables:
-        return
-    group = f.create_group("optimizer_weights")
-    names = _optimizer_names(optimizer)
-    save_attributes(group, "weight_names", [n.encode("utf8") for n in names])
-    for name, v in zip(names, variables):
-        value = np.asarray(v.numpy())
-        dataset = group.create_dataset(name, value.shape, dtype=value.dtype)
-        if value.shape:
-            dataset[:] = value
-        else:
-            dataset[()] = value
+    if variables:
+        _save_subset(f.create_group("optimizer_weights"), _optimizer_names(optimizer),
+                     variables)
 
 
 def _load_optimizer(f, model) -> None:
@@ -275,28 +263,23 @@ def upgrade_model_config(config: dict) -> dict:
     return _upgrade_layer(config)
 
 
-def _strip_layer_entries(config):
+def _legacy_entry(entry: dict) -> dict:
     """Keras 3 writes h5 layer entries in the legacy form: no module / registered_name /
-    build_config beside class_name and config."""
-    if isinstance(config, dict):
-        if "class_name" in config and "config" in config and isinstance(config["config"], dict) \
-                and isinstance(config["config"].get("layers"), list):
-            inner = dict(config["config"])
-            inner["layers"] = [_strip_entry(e) for e in inner["layers"]]
-            return {**config, "config": inner}
-    return config
-
-
-def _strip_entry(entry: dict) -> dict:
+    build_config beside class_name and config (nested models included)."""
     entry = {k: v for k, v in entry.items()
              if k not in ("module", "registered_name", "build_config")}
-    return _strip_layer_entries(entry)
+    inner = entry.get("config")
+    if isinstance(inner, dict) and isinstance(inner.get("layers"), list):
+        entry["config"] = {**inner, "layers": [_legacy_entry(e) for e in inner["layers"]]}
+    return entry
 
 
-def _training_config(model) -> dict | None:
-    compile_config = _saving.get_compile_config(model)
+def _training_config(compile_config: dict | None) -> dict | None:
+    """Keras's ``training_config``: the compile config with ``optimizer_config`` for the
+    optimizer's ``{"module", "class_name", "config"}`` entry."""
     if compile_config is None:
         return None
+    compile_config = dict(compile_config)
     optimizer = compile_config.pop("optimizer")
     compile_config["optimizer_config"] = {"class_name": optimizer["class_name"],
                                           "config": optimizer["config"]}
@@ -342,9 +325,10 @@ def save_model(model, filepath, overwrite: bool = True, include_optimizer: bool 
         raise FileExistsError(f"{filepath} exists and overwrite=False.")
     _saving._ensure_built(model)
     serialized = _saving.serialize_model(model)
-    config = _strip_layer_entries({"class_name": serialized["class_name"],
-                                   "config": serialized["config"]})
-    training = _training_config(model) if include_optimizer else None
+    config = _legacy_entry({"class_name": serialized["class_name"],
+                            "config": serialized["config"]})
+    training = _training_config(serialized.get("compile_config")) if include_optimizer \
+        else None
     directory = os.path.dirname(filepath)
     if directory:
         os.makedirs(directory, exist_ok=True)

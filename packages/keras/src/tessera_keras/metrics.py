@@ -327,23 +327,21 @@ class AUC(Metric):
         if self.label_weights is not None and not self.multi_label:
             w = w * tf.constant(np.asarray(self.label_weights, np.float32))
         if self.multi_label:
-            # One curve per label: (thresholds, examples, labels) summed over examples.
+            # One curve per label.
             labels = self.num_labels
             pred = tf.reshape(pred, [-1, labels])[None]
             true = tf.reshape(true, [-1, labels])[None]
             w = tf.reshape(w, [-1, labels])[None]
             thr = tf.constant(self._thresholds[:, None, None])
-            axis = 1
         else:
             pred, true, w = (tf.reshape(t, [1, -1]) for t in (pred, true, w))
             thr = tf.constant(self._thresholds[:, None])
-            axis = 1
+        # (thresholds, examples[, labels]) summed over the examples.
         above = tf.cast(pred > thr, "float32")
-        self.true_positives.assign_add(tf.reduce_sum(above * true * w, axis=axis))
-        self.false_positives.assign_add(tf.reduce_sum(above * (1.0 - true) * w, axis=axis))
-        self.true_negatives.assign_add(
-            tf.reduce_sum((1.0 - above) * (1.0 - true) * w, axis=axis))
-        self.false_negatives.assign_add(tf.reduce_sum((1.0 - above) * true * w, axis=axis))
+        self.true_positives.assign_add(tf.reduce_sum(above * true * w, axis=1))
+        self.false_positives.assign_add(tf.reduce_sum(above * (1.0 - true) * w, axis=1))
+        self.true_negatives.assign_add(tf.reduce_sum((1.0 - above) * (1.0 - true) * w, axis=1))
+        self.false_negatives.assign_add(tf.reduce_sum((1.0 - above) * true * w, axis=1))
 
     def _area(self, tp, fp, tn, fn):
         n = self.num_thresholds
