@@ -425,8 +425,10 @@ class Layer(tf.Module):
                 arr = np.asarray(x)
                 if arr.dtype.kind == "f" and self.autocast and \
                         arr.dtype.name != self.compute_dtype:
+                    if self.compute_dtype == "bfloat16":  # NumPy may have no bfloat16
+                        return tf.cast(tf.constant(arr), "bfloat16")
                     # A NumPy conversion, not a Cast op: this runs on every eager call.
-                    arr = arr.astype(tf.as_dtype(self.compute_dtype).as_numpy_dtype)
+                    arr = arr.astype(self.compute_dtype)
                 return tf.constant(arr)
             return x
         if self.autocast and x.dtype.is_floating and x.dtype.name != self.compute_dtype:
